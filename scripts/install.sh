@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Create .venv and install walkthrough into it (editable), with the extras named
+# in $1 ("" for the site alone, "test" for everything the tests need).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+if [ -n "$extras" ]; then
+  .venv/bin/python -m pip install --quiet -e ".[$extras]"
+else
+  .venv/bin/python -m pip install --quiet -e .
+fi

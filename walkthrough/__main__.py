@@ -1,0 +1,5 @@
+"""Make ``python -m walkthrough`` the same as the ``walkthrough`` command."""
+
+from walkthrough.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,570 @@
+"""Turn connections into WSGI calls: the startup chain and each request's start.
+
+Startup: ``run_simple`` → ``make_server`` → bind and listen → ``serve_forever``.
+Per request: ``handle`` → ``handle_one_request`` → ``parse_request`` →
+``run_wsgi`` → ``make_environ`` → the app → ``start_response`` → ``write``.
+Modelled on ``werkzeug.serving``, subclassing ``socketserver`` and
+``http.server`` so the tours step into CPython's own loop. Left out: TLS,
+the reloader and worker processes; gunicorn does those well.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import signal
+import socket
+import socketserver
+import sys
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from walkthrough.framework.exceptions import (
+    DEFAULT_EXCEPTIONS,
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    RequestHeaderFieldsTooLarge,
+    RequestURITooLarge,
+    ServiceUnavailable,
+)
+from walkthrough.framework.http import (
+    RequestHead,
+    check_response_headers,
+    check_status,
+    decode_path,
+    environ_headers,
+    header_values,
+    is_hop_by_hop,
+    parse_request_head,
+    split_target,
+    strip_line_ending,
+)
+from walkthrough.framework.streams import BodyStream, ChunkedStream, LimitedStream
+from walkthrough.framework.types import (
+    ExcInfo,
+    HeaderList,
+    WriteCallable,
+    WSGIApplication,
+    WSGIEnvironment,
+)
+
+log = logging.getLogger("walkthrough.serving")
+
+CONTINUE_RESPONSE = b"HTTP/1.1 100 Continue\r\n\r\n"
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """Bound what one client may cost; each limit earns its own status."""
+
+    max_request_line_bytes: int = 8190
+    max_header_bytes: int = 65536
+    max_header_count: int = 100
+    max_body_bytes: int = 16 * 1024 * 1024
+    read_timeout_seconds: float = 10.0
+    max_connections: int = 256
+
+
+def run_simple(
+    hostname: str,
+    port: int,
+    application: WSGIApplication,
+    *,
+    threaded: bool = True,
+    limits: ServerLimits | None = None,
+    log_requests: bool = True,
+) -> None:
+    """Serve ``application`` until Ctrl-C or SIGTERM; ``App.run`` lands here.
+
+    Prints the address really bound, so ``--port 0`` tells its port.
+    """
+    configure_logging()
+    server = make_server(
+        hostname,
+        port,
+        application,
+        threaded=threaded,
+        limits=limits,
+        log_requests=log_requests,
+    )
+    print(f"Running on {server.url}", flush=True)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop_on_signal)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("Shutting down.")
+    finally:
+        server.server_close()
+
+
+def stop_on_signal(signum: int, frame: object) -> None:
+    """Turn SIGTERM into the KeyboardInterrupt that Ctrl-C raises."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def configure_logging() -> None:
+    """Send request and error lines to stderr unless the host app chose."""
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+
+
+def make_server(
+    host: str,
+    port: int,
+    app: WSGIApplication,
+    *,
+    threaded: bool = True,
+    request_handler: type[WSGIRequestHandler] | None = None,
+    limits: ServerLimits | None = None,
+    log_requests: bool = True,
+) -> BaseWSGIServer:
+    """Create a bound, listening server; threaded so a slow client waits alone."""
+    server_class = ThreadedWSGIServer if threaded else BaseWSGIServer
+    return server_class(
+        host,
+        port,
+        app,
+        handler=request_handler,
+        limits=limits,
+        log_requests=log_requests,
+    )
+
+
+class BaseWSGIServer(HTTPServer):
+    """Listen on one socket and give each connection to a request handler.
+
+    ``TCPServer.__init__`` binds (``server_bind``) and listens
+    (``server_activate``); ``serve_forever`` is the stdlib's selector loop.
+    """
+
+    multithread = False
+    multiprocess = False
+    # The listen backlog: the stdlib's 5 drops connections in a burst.
+    request_queue_size = 128
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        app: WSGIApplication,
+        *,
+        handler: type[WSGIRequestHandler] | None = None,
+        limits: ServerLimits | None = None,
+        log_requests: bool = True,
+    ) -> None:
+        self.app = app
+        self.limits = limits or ServerLimits()
+        self.log_requests = log_requests
+        self.connection_count = 0
+        self.connection_lock = threading.Lock()
+        if ":" in host:
+            self.address_family = socket.AF_INET6
+        super().__init__((host, port), handler or WSGIRequestHandler)
+
+    @property
+    def url(self) -> str:
+        """Return ``http://HOST:PORT/`` with the port the kernel gave us."""
+        host, port = self.server_address[:2]
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{port}/"
+
+    def verify_request(self, request: socket.socket, client_address: tuple) -> bool:
+        """Admit a connection unless the server is full; then answer 503.
+
+        Every accepted socket passes here once and through
+        ``shutdown_request`` once, so the count cannot drift.
+        """
+        with self.connection_lock:
+            self.connection_count += 1
+            is_full = self.connection_count > self.limits.max_connections
+        if is_full:
+            refuse_connection(request)
+        return not is_full
+
+    def shutdown_request(self, request: socket.socket) -> None:
+        """Close a finished connection and free its place."""
+        with self.connection_lock:
+            self.connection_count -= 1
+        super().shutdown_request(request)
+
+    def handle_error(self, request: socket.socket, client_address: tuple) -> None:
+        """Log a connection's failure; ``serve_forever`` carries on regardless."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.info("%s: connection closed: %s", client_address[0], error)
+        else:
+            log.exception("Error on the connection from %s", client_address[0])
+
+
+def refuse_connection(request: socket.socket) -> None:
+    """Send a 503 to a client we cannot take, without waiting on it."""
+    error = ServiceUnavailable()
+    body = error.get_body()
+    head = f"HTTP/1.1 {error.status}\r\nConnection: close\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in error.get_headers())
+    head += f"Content-Length: {len(body)}\r\n\r\n"
+    try:
+        request.settimeout(1.0)
+        request.sendall(head.encode("latin-1") + body)
+    except OSError as error_sending:
+        log.info("Could not send 503: %s", error_sending)
+
+
+class ThreadedWSGIServer(socketserver.ThreadingMixIn, BaseWSGIServer):
+    """Serve each connection in its own thread, as ``threaded=True`` asks.
+
+    ``ThreadingMixIn.process_request`` starts the thread; daemon threads
+    let Ctrl-C stop the server without waiting on idle keep-alive clients.
+    """
+
+    multithread = True
+    daemon_threads = True
+
+
+class WSGIRequestHandler(BaseHTTPRequestHandler):
+    """Speak HTTP/1.1 on one connection and call the WSGI app per request.
+
+    The stdlib's ``handle`` loops over ``handle_one_request``, which reads
+    the request line, then calls our ``parse_request`` and ``do_<METHOD>``.
+    """
+
+    protocol_version = "HTTP/1.1"
+    server_version = "walkthrough"
+    # Small responses leave at once instead of waiting up to 40 ms for an ACK.
+    disable_nagle_algorithm = True
+    server: BaseWSGIServer
+
+    def setup(self) -> None:
+        """Set the read timeout before the stdlib wraps the socket in files."""
+        self.timeout = self.server.limits.read_timeout_seconds
+        super().setup()
+
+    def handle(self) -> None:
+        """Serve this connection's requests; a failure here ends only it."""
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError) as error:
+            self.log_error("Connection closed: %s", error)
+
+    def parse_request(self) -> bool:
+        """Read and check the request head; answer 4xx and stop on a fault.
+
+        Replaces the stdlib's version, which parses headers with ``email``
+        and would let Content-Length and Transfer-Encoding disagree.
+        """
+        self.command, self.request_version = "", "HTTP/1.1"
+        self.requestline = loggable(self.raw_requestline)
+        try:
+            self.request_head = self.read_request_head()
+        except HTTPException as error:
+            self.send_http_exception(error)
+            return False
+        self.command = self.request_head.method
+        self.path = self.request_head.target
+        self.request_version = self.request_head.version
+        self.close_connection = not self.request_head.keep_alive
+        return True
+
+    def read_request_head(self) -> RequestHead:
+        """Read the header lines, then let the pure parser judge the head."""
+        line = self.raw_requestline
+        if line in (b"\r\n", b"\n"):
+            # RFC 9112 §2.2: ignore one empty line before a request line.
+            line = self.rfile.readline(self.server.limits.max_request_line_bytes + 1)
+            self.requestline = loggable(line)
+        if len(line) > self.server.limits.max_request_line_bytes:
+            raise RequestURITooLarge()
+        head = parse_request_head(line, self.read_header_lines())
+        max_body_bytes = self.server.limits.max_body_bytes
+        if head.content_length is not None and head.content_length > max_body_bytes:
+            raise RequestEntityTooLarge(
+                f"The body is larger than this server accepts ({max_body_bytes} bytes)."
+            )
+        return head
+
+    def read_header_lines(self) -> list[bytes]:
+        """Read header lines up to the blank line, within the size limits."""
+        limits = self.server.limits
+        lines: list[bytes] = []
+        total_bytes = 0
+        while True:
+            line = self.rfile.readline(limits.max_header_bytes + 1)
+            total_bytes += len(line)
+            if total_bytes > limits.max_header_bytes:
+                raise RequestHeaderFieldsTooLarge(
+                    f"The headers exceed {limits.max_header_bytes} bytes."
+                )
+            if line in (b"\r\n", b"\n"):
+                return lines
+            if not line.endswith(b"\n"):
+                raise ConnectionAbortedError("the client closed inside the headers")
+            lines.append(line)
+            if len(lines) > limits.max_header_count:
+                raise RequestHeaderFieldsTooLarge(
+                    f"More than {limits.max_header_count} header fields."
+                )
+
+    def run_wsgi(self) -> None:
+        """Call the app with this request's environ and send its response.
+
+        Failures of the app stay here: a 500 if nothing was sent yet,
+        else the connection is cut so the client sees a broken response.
+        """
+        self.environ = self.make_environ()
+        self.status: str | None = None
+        self.response_headers: HeaderList = []
+        self.headers_sent = False
+        self.known_body_length: int | None = None
+        try:
+            self.execute(self.server.app)
+        except (ConnectionError, TimeoutError) as error:
+            self.close_connection = True
+            self.log_error("Client went away during the response: %s", error)
+        except HTTPException as error:
+            self.handle_app_error(error)
+        except Exception:
+            log.exception("Error in the app on %s", self.requestline)
+            self.handle_app_error(InternalServerError())
+        self.drain_body()
+
+    # Methods the server knows; the stdlib's handle_one_request answers the
+    # rest (TRACE, CONNECT, anything invented) with 501.
+    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = run_wsgi  # noqa: N815
+
+    def make_environ(self) -> WSGIEnvironment:
+        """Translate the parsed request into the dict PEP 3333 defines."""
+        head = self.request_head
+        host, raw_path, query = split_target(head.target)
+        environ: WSGIEnvironment = {
+            "REQUEST_METHOD": head.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": decode_path(raw_path),
+            "QUERY_STRING": query,
+            "RAW_URI": head.target,
+            "REQUEST_URI": head.target,
+            "SERVER_NAME": self.server.server_name,
+            "SERVER_PORT": str(self.server.server_port),
+            "SERVER_PROTOCOL": head.version,
+            "REMOTE_ADDR": self.client_address[0],
+            "REMOTE_PORT": str(self.client_address[1]),
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BufferedReader(self.make_body_stream()),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": self.server.multithread,
+            "wsgi.multiprocess": self.server.multiprocess,
+            "wsgi.run_once": False,
+            "wsgi.input_terminated": True,
+        }
+        environ.update(environ_headers(head.headers))
+        if host is not None:
+            environ["HTTP_HOST"] = host
+        return environ
+
+    def make_body_stream(self) -> BodyStream:
+        """Frame the body as the head said: chunked, by length, or empty."""
+        head = self.request_head
+        has_body = head.is_chunked or bool(head.content_length)
+        on_first_read = (
+            self.send_continue if head.expects_continue and has_body else None
+        )
+        if head.is_chunked:
+            self.body = ChunkedStream(
+                self.rfile,
+                max_body_bytes=self.server.limits.max_body_bytes,
+                before_first_read=on_first_read,
+            )
+        else:
+            self.body = LimitedStream(
+                self.rfile, head.content_length or 0, before_first_read=on_first_read
+            )
+        return self.body
+
+    def send_continue(self) -> None:
+        """Tell a client waiting on ``Expect: 100-continue`` to send the body."""
+        if not self.headers_sent:
+            self.wfile.write(CONTINUE_RESPONSE)
+
+    def execute(self, app: WSGIApplication) -> None:
+        """Run the app, write each block it yields, and always close it."""
+        app_iter = app(self.environ, self.start_response)
+        try:
+            if isinstance(app_iter, list | tuple) and len(app_iter) <= 1:
+                self.known_body_length = sum(map(len, app_iter))
+            for data in app_iter:
+                self.write(data)
+            if not self.headers_sent:
+                self.write(b"")
+            self.end_response()
+        finally:
+            if hasattr(app_iter, "close"):
+                app_iter.close()
+
+    def start_response(
+        self, status: str, headers: HeaderList, exc_info: ExcInfo | None = None
+    ) -> WriteCallable:
+        """Record the status and headers the app chose; send nothing yet.
+
+        PEP 3333: headers wait for the first body block, so an app that
+        fails before it may call again with ``exc_info`` and a 500.
+        """
+        if exc_info is not None:
+            if self.headers_sent:
+                raise exc_info[1].with_traceback(exc_info[2])
+        elif self.status is not None:
+            raise RuntimeError("start_response() was called twice without exc_info.")
+        self.status_code = check_status(status)
+        self.response_headers = self.keep_end_to_end(check_response_headers(headers))
+        self.status = status
+        return self.write
+
+    def keep_end_to_end(self, headers: HeaderList) -> HeaderList:
+        """Drop hop-by-hop headers (the server owns them) but honour close."""
+        kept = []
+        for name, value in headers:
+            if not is_hop_by_hop(name):
+                kept.append((name, value))
+            elif name.lower() == "connection" and "close" in value.lower():
+                self.close_connection = True
+        return kept
+
+    def write(self, data: bytes) -> None:
+        """Send one block of the body, preceded by the head the first time."""
+        if self.headers_sent:
+            self.wfile.write(self.frame(data))
+            return
+        if self.status is None:
+            raise RuntimeError("The app wrote a body before calling start_response().")
+        head = self.make_response_head()
+        self.headers_sent = True
+        self.wfile.write(head + self.frame(data))
+
+    def make_response_head(self) -> bytes:
+        """Choose the framing, add the server's headers, and encode the head."""
+        headers = self.response_headers + self.framing_headers()
+        headers.append(("Date", self.date_time_string()))
+        headers.append(("Server", self.server_version))
+        if self.close_connection:
+            headers.append(("Connection", "close"))
+        elif self.request_version == "HTTP/1.0":
+            headers.append(("Connection", "keep-alive"))
+        lines = [f"HTTP/1.1 {self.status}\r\n"]
+        lines.extend(f"{name}: {value}\r\n" for name, value in headers)
+        lines.append("\r\n")
+        return "".join(lines).encode("latin-1")
+
+    def framing_headers(self) -> HeaderList:
+        """Decide how the client will know where the body ends.
+
+        In order: the app's Content-Length, a length we can see, chunked for
+        HTTP/1.1, and for HTTP/1.0 closing the connection.
+        """
+        self.is_chunked = False
+        self.bytes_owed: int | None = None
+        self.has_body = self.command != "HEAD" and self.status_code not in (204, 304)
+        self.has_body = self.has_body and self.status_code >= 200
+        declared = header_values(self.response_headers, "Content-Length")
+        if declared or not self.has_body:
+            self.bytes_owed = int(declared[0]) if declared and self.has_body else None
+            return []
+        if self.known_body_length is not None:
+            self.bytes_owed = self.known_body_length
+            return [("Content-Length", str(self.known_body_length))]
+        if self.request_version == "HTTP/1.1":
+            self.is_chunked = True
+            return [("Transfer-Encoding", "chunked")]
+        self.close_connection = True
+        return []
+
+    def frame(self, data: bytes) -> bytes:
+        """Wrap a body block for the wire: chunked, counted, or dropped (HEAD)."""
+        if not self.has_body or not data:
+            return b""
+        if self.is_chunked:
+            return b"%x\r\n%s\r\n" % (len(data), data)
+        if self.bytes_owed is not None:
+            if len(data) > self.bytes_owed:
+                self.log_error("The app sent more than its Content-Length; cut.")
+                self.close_connection = True
+                data = data[: self.bytes_owed]
+            self.bytes_owed -= len(data)
+        return data
+
+    def end_response(self) -> None:
+        """Finish the body: the last chunk, or closing on a short body."""
+        if self.is_chunked:
+            self.wfile.write(LAST_CHUNK)
+        elif self.bytes_owed:
+            self.log_error("The app sent less than its Content-Length.")
+            self.close_connection = True
+        self.log_request(self.status_code)
+
+    def handle_app_error(self, error: HTTPException) -> None:
+        """Answer with ``error`` if nothing was sent yet, else cut the line."""
+        if self.headers_sent:
+            self.close_connection = True
+            return
+        self.send_http_exception(error)
+
+    def drain_body(self) -> None:
+        """Consume the body the app left unread, or give up the connection."""
+        if self.close_connection:
+            return
+        try:
+            is_drained = self.body.drain(self.server.limits.max_body_bytes)
+        except (HTTPException, OSError):
+            is_drained = False
+        self.close_connection = not is_drained
+
+    def send_error(
+        self, code: int, message: str | None = None, explain: str | None = None
+    ) -> None:
+        """Answer an error the stdlib found (414 or 501) in our format."""
+        error_class = DEFAULT_EXCEPTIONS.get(code, InternalServerError)
+        self.send_http_exception(error_class(message))
+
+    def send_http_exception(self, error: HTTPException) -> None:
+        """Send ``error`` as a whole response, then close the connection.
+
+        After a request the server refused, the bytes that follow cannot be
+        trusted to start a new request.
+        """
+        self.close_connection = True
+        body = error.get_body() if self.command != "HEAD" else b""
+        headers = [*error.get_headers(), ("Content-Length", str(len(body)))]
+        head = f"HTTP/1.1 {error.status}\r\nConnection: close\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in headers)
+        self.wfile.write(head.encode("latin-1") + b"\r\n" + body)
+        self.log_request(error.code, len(body))
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log one line per request, unless the server was told to be quiet."""
+        if self.server.log_requests:
+            super().log_request(code, size)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Send the stdlib's log lines to our logger instead of raw stderr."""
+        log.info(
+            "%s - - [%s] %s",
+            self.address_string(),
+            self.log_date_time_string(),
+            format % args,
+        )
+
+    def log_error(self, format: str, *args: object) -> None:  # noqa: A002
+        """Log a problem with one connection; it is never silent."""
+        log.warning("%s - - %s", self.address_string(), format % args)
+
+
+def loggable(line: bytes) -> str:
+    """Show a raw request line in a log without letting it forge log lines."""
+    text = strip_line_ending(line[:1024]).decode("latin-1")
+    return text.encode("unicode_escape").decode("ascii")
