@@ -60,7 +60,7 @@ def serving(
         thread.join(timeout=SOCKET_TIMEOUT_SECONDS)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def live_server() -> Callable[..., object]:
     """Return ``serving``: ``with live_server(app) as server: ...``."""
     return serving

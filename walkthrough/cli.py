@@ -35,7 +35,9 @@ def import_app(spec: str) -> Callable:
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
-        raise AppImportError(f"{spec!r}: cannot import {module_name!r}: {error}") from None
+        raise AppImportError(
+            f"{spec!r}: cannot import {module_name!r}: {error}"
+        ) from None
     is_factory = attribute.endswith("()")
     app = getattr(module, attribute.removesuffix("()"), None)
     if app is None:
@@ -57,6 +59,17 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"walkthrough run: {error}", file=sys.stderr)
         return 2
     run_simple(args.host, args.port, app, log_requests=not args.quiet)
+    return 0
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    """Serve the walkthrough site on the project's own threaded server."""
+    from walkthrough.framework.serving import run_simple
+    from walkthrough.site import create_app
+
+    run_simple(
+        args.host, args.port, create_app(args.content), log_requests=not args.quiet
+    )
     return 0
 
 
@@ -87,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the walkthrough site")
+    add_server_options(serve)
+    serve.add_argument("--content", help="tours to serve (default: the shipped ones)")
+    serve.set_defaults(handler=command_serve)
 
     run = commands.add_parser("run", help="serve a WSGI app: walkthrough run mod:app")
     run.add_argument("app", metavar="MODULE:CALLABLE")

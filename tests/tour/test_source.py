@@ -1,0 +1,291 @@
+"""Tests for walkthrough/tour/source.py: symbols to live source, shown."""
+
+from __future__ import annotations
+
+import html
+import inspect
+import re
+import socketserver
+import textwrap
+from http import server as http_server
+from pathlib import Path
+from types import CodeType
+
+import pytest
+from tourfixture import sample
+from tourfixture.helpers import FIXTURES, SAMPLE_FILE, line_of
+
+from walkthrough.tour.content import load_tours
+from walkthrough.tour.source import (
+    StepRef,
+    SymbolError,
+    code_object,
+    code_objects,
+    focus_lines,
+    highlight,
+    resolve_symbol,
+    stylesheet,
+)
+
+SAMPLE = "tourfixture.sample"
+
+
+@pytest.mark.parametrize(
+    ("qualname", "first_text", "last_text"),
+    [
+        ("plain", "def plain(", 'return f"hello {name}"'),
+        # Decorated: the shown source starts at the first decorator.
+        ("decorated", "@shout", 'return f"hello {name}"'),
+        ("Greeter", "class Greeter:", "return 1"),
+        ("Greeter.greet", "def greet(", 'return f"{self.greeting} {name}"'),
+        ("Greeter.default_greeting", "@staticmethod", 'return "hi"'),
+        ("Greeter.create", "@classmethod", "return cls(cls.default_greeting())"),
+        ("Greeter.loud", "@property", "return self.greeting.upper()"),
+        ("Greeter.decorated_method", "    @shout", 'return f"{self.greeting} {name}"'),
+        ("Greeter.Inner.method", "def method(self)", "return 1"),
+        # Defined twice in if/else: the one that ran is shown.
+        ("conditional", "def conditional()", 'return "taken"'),
+    ],
+)
+def test_resolve_symbol_finds_fixture_definitions(
+    qualname: str, first_text: str, last_text: str
+) -> None:
+    source = resolve_symbol(f"{SAMPLE}:{qualname}")
+    assert source.first_line == line_of(SAMPLE_FILE, first_text)
+    assert first_text in source.lines[0]
+    assert last_text in source.lines[-1]
+    assert (source.file, source.module) == (str(SAMPLE_FILE), SAMPLE)
+    assert source.qualname == qualname
+    assert source.display_file == "tourfixture/sample.py"
+
+
+@pytest.mark.parametrize(
+    ("symbol", "target", "qualname", "display_file"),
+    [
+        (
+            "socketserver:BaseServer.serve_forever",
+            socketserver.BaseServer.serve_forever,
+            "BaseServer.serve_forever",
+            "socketserver.py",
+        ),
+        (
+            "http.server:BaseHTTPRequestHandler.handle",
+            http_server.BaseHTTPRequestHandler.handle,
+            "BaseHTTPRequestHandler.handle",
+            "http/server.py",
+        ),
+        # Found through a subclass, shown where it is defined.
+        (
+            "socketserver:TCPServer.serve_forever",
+            socketserver.BaseServer.serve_forever,
+            "BaseServer.serve_forever",
+            "socketserver.py",
+        ),
+        ("socketserver", socketserver, "", "socketserver.py"),
+    ],
+)
+def test_resolve_symbol_matches_inspect_for_stdlib(
+    symbol: str, target: object, qualname: str, display_file: str
+) -> None:
+    lines, first = inspect.getsourcelines(target)
+    source = resolve_symbol(symbol)
+    assert source.first_line == max(first, 1)
+    assert source.lines == tuple(line.rstrip("\n") for line in lines)
+    assert (source.qualname, source.display_file) == (qualname, display_file)
+
+
+@pytest.mark.parametrize(
+    ("symbol", "message"),
+    [
+        (
+            "socketserver:Nope.serve",
+            "module 'socketserver' has no attribute 'Nope' "
+            "(while resolving 'socketserver:Nope.serve')",
+        ),
+        (
+            "socketserver:BaseServer.nope",
+            "class 'BaseServer' has no attribute 'nope' "
+            "(while resolving 'socketserver:BaseServer.nope')",
+        ),
+        (
+            "no_such_module_xyz:f",
+            "cannot import module 'no_such_module_xyz': No module named "
+            "'no_such_module_xyz' (while resolving 'no_such_module_xyz:f')",
+        ),
+        (
+            f"{SAMPLE}:GREETING",
+            f"'{SAMPLE}:GREETING' is a str value, not code: name the function or "
+            "class that defines it",
+        ),
+        (
+            "os:getcwd",
+            "'os:getcwd' is a builtin_function_or_method value, not code: name the "
+            "function or class that defines it",
+        ),
+        ("not a symbol", "symbol 'not a symbol' is not of the form 'module:qualname'"),
+        # A proxy's attributes are never looked up: that would run its code.
+        (
+            f"{SAMPLE}:proxy",
+            f"'{SAMPLE}:proxy' is a Proxy value, not code: name the function or "
+            "class that defines it",
+        ),
+        (
+            f"{SAMPLE}:proxy.method",
+            "a Proxy value is not a module or class, so it has no 'method' to show "
+            f"(while resolving '{SAMPLE}:proxy.method')",
+        ),
+        (
+            f"{SAMPLE}:plain.attribute",
+            "function 'plain' is not a module or class, so it has no 'attribute' to "
+            f"show (while resolving '{SAMPLE}:plain.attribute')",
+        ),
+    ],
+)
+def test_resolve_symbol_explains_failures(symbol: str, message: str) -> None:
+    with pytest.raises(SymbolError) as raised:
+        resolve_symbol(symbol)
+    assert str(raised.value) == message
+
+
+def test_resolve_symbol_reads_the_file_as_it_is_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    module = tmp_path / "tour_live_source_module.py"
+    module.write_text("def stage():\n    return 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert resolve_symbol("tour_live_source_module:stage").first_line == 1
+    module.write_text("X = 1\n\n\ndef stage():\n    return 2\n", encoding="utf-8")
+    source = resolve_symbol("tour_live_source_module:stage")
+    assert (source.first_line, source.lines) == (4, ("def stage():", "    return 2"))
+
+
+@pytest.mark.parametrize(
+    ("focus", "expected_texts"),
+    [
+        ((), []),
+        (("greeting",), ["stored greeting", 'return f"{self.greeting} {name}"']),
+        (("def greet", "return"), ["def greet(", 'return f"{self.greeting} {name}"']),
+    ],
+)
+def test_focus_lines_returns_real_line_numbers(
+    focus: tuple[str, ...], expected_texts: list[str]
+) -> None:
+    source = resolve_symbol(f"{SAMPLE}:Greeter.greet")
+    expected = [line_of(SAMPLE_FILE, text) for text in expected_texts]
+    assert focus_lines(source, focus) == expected
+
+
+def test_focus_lines_reports_missing_text_unless_lenient() -> None:
+    source = resolve_symbol(f"{SAMPLE}:plain")
+    first = line_of(SAMPLE_FILE, "def plain(")
+    with pytest.raises(SymbolError) as raised:
+        focus_lines(source, ["hello", "goodbye"])
+    assert str(raised.value) == (
+        f"focus text 'goodbye' not found in {SAMPLE}:plain "
+        f"(tourfixture/sample.py lines {first}-{first + 2})"
+    )
+    assert focus_lines(source, ["hello", "goodbye"], strict=False) == [first + 2]
+
+
+def _code_cell_text(code_html: str) -> str:
+    """Return the text a reader copies from the code cell (tags stripped)."""
+    cell = code_html.split('<td class="code">', 1)[1].split("</td>", 1)[0]
+    return html.unescape(re.sub(r"<[^>]+>", "", cell))
+
+
+def test_highlight_has_real_numbers_anchors_and_emphasis() -> None:
+    source = resolve_symbol(f"{SAMPLE}:Greeter.create")
+    emphasised = focus_lines(source, ["return cls"])
+    code_html = highlight(source, emphasised)
+    numbers = range(source.first_line, source.last_line + 1)
+    for number in numbers:
+        assert f'<a id="L-{number}" name="L-{number}"></a>' in code_html
+        assert f'<a href="#L-{number}">{number}</a>' in code_html
+    assert f'id="L-{source.first_line - 1}"' not in code_html
+    assert f'id="L-{source.last_line + 1}"' not in code_html
+    (line,) = emphasised
+    assert f'name="L-{line}"></a><span class="hll">' in code_html
+    assert code_html.count('class="hll"') == 1
+    assert f'<span class="normal emphasised"><a href="#L-{line}">' in code_html
+    assert "style=" not in code_html
+    # Numbers live in their own cell: copying the code cell copies code only.
+    assert _code_cell_text(code_html) == textwrap.dedent(source.text)
+
+
+def test_highlight_anchor_prefix_is_configurable() -> None:
+    source = resolve_symbol(f"{SAMPLE}:plain")
+    code_html = highlight(source, anchor_prefix="s2")
+    assert f'id="s2-{source.first_line}"' in code_html
+    assert 'id="L-' not in code_html
+
+
+@pytest.mark.parametrize(
+    ("theme", "scope", "prefix"),
+    [
+        ("light", None, '[data-theme="light"] .highlight'),
+        ("dark", None, '[data-theme="dark"] .highlight'),
+        ("dark", ":root", ":root .highlight"),
+    ],
+)
+def test_stylesheet_scopes_every_rule(
+    theme: str, scope: str | None, prefix: str
+) -> None:
+    css = stylesheet(theme, scope=scope)
+    rules = [line for line in css.splitlines() if line.strip()]
+    assert rules and all(rule.startswith(prefix) for rule in rules)
+    assert f"{prefix} .linenos {{ user-select: none;" in css
+    assert f"{prefix} .hll {{" in css
+
+
+def test_stylesheet_themes_differ_and_unknown_theme_fails() -> None:
+    assert stylesheet("light").replace("light", "") != stylesheet("dark").replace(
+        "dark", ""
+    )
+    with pytest.raises(ValueError, match="unknown theme 'sepia'"):
+        stylesheet("sepia")
+
+
+@pytest.mark.parametrize(
+    ("qualname", "expected"),
+    [
+        ("plain", sample.plain.__code__),
+        ("decorated", sample.decorated.__wrapped__.__wrapped__.__code__),
+        ("Greeter", sample.Greeter.__init__.__code__),
+        ("Greeter.greet", sample.Greeter.greet.__code__),
+        ("Greeter.default_greeting", sample.Greeter.default_greeting.__code__),
+        ("Greeter.create", sample.Greeter.create.__func__.__code__),
+        ("Greeter.loud", sample.Greeter.loud.fget.__code__),
+        (
+            "Greeter.decorated_method",
+            sample.Greeter.decorated_method.__wrapped__.__code__,
+        ),
+        ("Plain", None),
+    ],
+)
+def test_code_object_unwraps_to_the_code_the_probe_sees(
+    qualname: str, expected: CodeType | None
+) -> None:
+    assert code_object(f"{SAMPLE}:{qualname}") is expected
+
+
+def test_code_object_of_a_module_is_none() -> None:
+    assert code_object("socketserver") is None
+
+
+def test_code_objects_maps_every_step_of_the_tours() -> None:
+    watched = code_objects(load_tours(FIXTURES / "good"))
+    assert watched == {
+        sample.plain.__code__: StepRef("sample", "plain", f"{SAMPLE}:plain"),
+        sample.decorated.__wrapped__.__wrapped__.__code__: StepRef(
+            "sample", "loud", f"{SAMPLE}:decorated"
+        ),
+        sample.Greeter.loud.fget.__code__: StepRef(
+            "sample", "property", f"{SAMPLE}:Greeter.loud"
+        ),
+        socketserver.BaseServer.serve_forever.__code__: StepRef(
+            "serving", "accept", "socketserver:BaseServer.serve_forever"
+        ),
+        http_server.BaseHTTPRequestHandler.handle.__code__: StepRef(
+            "serving", "handle", "http.server:BaseHTTPRequestHandler.handle"
+        ),
+    }

@@ -1,0 +1,1 @@
+"""Fixture package for the tour engine's tests, imported as `tourfixture`."""

@@ -1,0 +1,204 @@
+"""The walkthrough site: tours and the chain picture, on our own framework.
+
+``create_app`` wires a ``TourLibrary`` (content and source) to an ``App``
+(routes, errors, static files). The views are methods of ``Site``, so state
+lives on one object rather than in module globals, and each view has a name a
+tour can show. Links are relative to the script root, so the site works when
+mounted under a sub-path.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jinja2 import Environment
+
+from walkthrough.framework.app import App
+from walkthrough.framework.exceptions import HTTPException, NotFound
+from walkthrough.framework.globals import request
+from walkthrough.framework.helpers import url_for
+from walkthrough.framework.wrappers import Response
+from walkthrough.resources import shipped_path
+from walkthrough.tour.chain import layout_chain
+from walkthrough.tour.content import ContentError, Tour
+from walkthrough.tour.render import TourLibrary, TourLookupError, make_environment
+from walkthrough.tour.source import SymbolError, stylesheet
+
+CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
+HTML = "text/html; charset=utf-8"
+
+
+def relative_step_link(tour_id: str, step_id: str | None) -> str:
+    """Link to a step from any tour page, without knowing the script root.
+
+    Tour pages live at ``tours/<tour>/`` and ``tours/<tour>/<step>``: both
+    have ``tours/<tour>/`` as their base, so ``../<tour>/<step>`` works from
+    either, and a rendered step can be cached whatever prefix serves it.
+    """
+    return f"../{tour_id}/{step_id or ''}"
+
+
+def content_dir_for(argument: str | os.PathLike[str] | None) -> Path:
+    """Pick the tours to serve: the argument, the env var, else the shipped ones."""
+    chosen = argument or os.environ.get(CONTENT_ENV_VAR)
+    return Path(chosen) if chosen else shipped_path("content")
+
+
+def highlight_stylesheet() -> str:
+    """Return pygments CSS that follows the page theme, with or without JS.
+
+    Light by default; dark when the toggle says so, or when the system is
+    dark and the toggle has not said light.
+    """
+    return "\n".join(
+        [
+            stylesheet("light", scope=":root"),
+            stylesheet("dark", scope=':root[data-theme="dark"]'),
+            "@media (prefers-color-scheme: dark) {",
+            stylesheet("dark", scope=':root:not([data-theme="light"])'),
+            "}",
+        ]
+    )
+
+
+class Site:
+    """Hold the tours and the templates; each public method is a view."""
+
+    def __init__(self, library: TourLibrary, environment: Environment) -> None:
+        self.library = library
+        self.environment = environment
+        self.highlight_css = highlight_stylesheet().encode("utf-8")
+
+    def render(
+        self, template: str, *, status: int = 200, **context: object
+    ) -> Response:
+        """Render a page with the navigation every page shows."""
+        context.setdefault("nav_current", "")
+        context.setdefault("nav_tours", self.library.tours())
+        html = self.environment.get_template(template).render(
+            url_for=url_for, **context
+        )
+        response = Response(html, status, content_type=HTML)
+        if status == 200:
+            response.add_etag()
+            response.make_conditional(request)
+        return response
+
+    def index(self) -> Response:
+        """Show every tour and the picture of the whole chain."""
+        tours = self.library.tours()
+        return self.render(
+            "index.html",
+            page_title="How a Python web framework really works",
+            nav_current="tours",
+            tours=tours,
+            chain=layout_chain(tours),
+        )
+
+    def tour(self, tour_id: str) -> Response:
+        """Show a tour's introduction and its list of steps."""
+        tour = self.find_tour(tour_id)
+        return self.render(
+            "tour.html",
+            page_title=tour.title,
+            nav_current=tour.id,
+            tour=tour,
+            intro=self.library.render_intro(tour.id),
+        )
+
+    def step(self, tour_id: str, step_id: str) -> Response:
+        """Show one step: its prose beside the live, highlighted source."""
+        try:
+            rendered = self.library.render_step(tour_id, step_id)
+        except TourLookupError:
+            raise NotFound(
+                f"There is no step {step_id!r} in tour {tour_id!r}."
+            ) from None
+        return self.render(
+            "step.html",
+            page_title=f"{rendered.step.title} · {rendered.tour.title}",
+            nav_current=rendered.tour.id,
+            tour=rendered.tour,
+            rendered=rendered,
+        )
+
+    def find_tour(self, tour_id: str) -> Tour:
+        """Return the tour or raise 404 naming it."""
+        try:
+            return self.library.tour(tour_id)
+        except TourLookupError:
+            raise NotFound(f"There is no tour called {tour_id!r}.") from None
+
+    def healthz(self) -> Response:
+        """Answer ``ok`` for a team's monitor; touches nothing else."""
+        return Response("ok\n", content_type="text/plain; charset=utf-8")
+
+    def favicon(self) -> Response:
+        """Serve the icon at the path browsers ask for by habit."""
+        icon = (shipped_path("static") / "favicon.svg").read_bytes()
+        response = Response(icon, content_type="image/svg+xml")
+        response.headers.set("Cache-Control", "public, max-age=86400")
+        return response
+
+    def highlight_stylesheet(self) -> Response:
+        """Serve the code colours for both themes, made once from pygments."""
+        response = Response(self.highlight_css, content_type="text/css; charset=utf-8")
+        response.add_etag()
+        return response.make_conditional(request)
+
+    def http_error(self, error: HTTPException) -> Response:
+        """Render 404s and other HTTP errors as pages in the site's style."""
+        if error.code < 400:
+            return Response.from_app(error, request.environ)
+        return self.render(
+            "error.html",
+            status=error.code,
+            page_title=error.name,
+            code=error.code,
+            name=error.name,
+            headline=ERROR_HEADLINES.get(error.code, error.name),
+            description=error.description,
+        )
+
+    def content_error(self, error: ContentError | SymbolError) -> Response:
+        """Show an author exactly which tour line is broken, instead of a bare 500."""
+        return self.render(
+            "error.html",
+            status=500,
+            page_title="A tour is broken",
+            nav_tours=[],
+            code=500,
+            name="Content error",
+            headline="A tour could not be rendered",
+            description=f"{error} — run `walkthrough check` for the full list.",
+        )
+
+
+ERROR_HEADLINES = {
+    404: "This page is not part of any tour",
+    405: "That method is not allowed here",
+}
+
+
+def create_app(content_dir: str | os.PathLike[str] | None = None) -> App:
+    """Build the site's App: routes, error pages and the tour library."""
+    directory = content_dir_for(content_dir)
+    library = TourLibrary(directory, resolve_link=relative_step_link)
+    environment = make_environment(
+        [shipped_path("templates")], resolve_link=relative_step_link
+    )
+    site = Site(library, environment)
+    app = App(__name__, static_folder=str(shipped_path("static")))
+    app.add_url_rule("/", "index", site.index)
+    app.add_url_rule("/tours/<tour_id>/", "tour", site.tour)
+    app.add_url_rule("/tours/<tour_id>/<step_id>", "step", site.step)
+    app.add_url_rule("/healthz", "healthz", site.healthz)
+    app.add_url_rule("/favicon.ico", "favicon", site.favicon)
+    app.add_url_rule(
+        "/static/highlight.css", "highlight_css", site.highlight_stylesheet
+    )
+    app.register_error_handler(HTTPException, site.http_error)
+    app.register_error_handler(ContentError, site.content_error)
+    app.register_error_handler(SymbolError, site.content_error)
+    return app

@@ -1,0 +1,174 @@
+"""Validate a content directory, reporting faults as `file:line: message`.
+
+`walkthrough check` loads every tour, resolves every symbol, finds every focus text,
+and follows every step and glossary link, so a renamed function in the framework
+fails the build instead of a page. It reports all faults, not just the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote
+
+from walkthrough.tour.content import (
+    CONTENT_ENV_VAR,
+    ContentError,
+    Tour,
+    content_directory,
+    load_tour,
+    tour_files,
+)
+from walkthrough.tour.glossary import GLOSSARY, lookup_term
+from walkthrough.tour.render import (
+    GLOSSARY_SCHEME,
+    LinkRef,
+    find_links,
+    link_scheme,
+    parse_step_link,
+)
+from walkthrough.tour.source import (
+    SymbolError,
+    missing_focus,
+    missing_focus_message,
+    resolve_symbol,
+)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One problem in the content, printed as `path:line: message` for editors."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: {self.message}"
+
+
+def check_content(directory: str | os.PathLike[str]) -> list[Fault]:
+    """Return every fault in a content directory, in file and line order."""
+    try:
+        paths = tour_files(directory)
+    except ContentError as error:
+        return [Fault(error.path, error.line, error.message)]
+    tours, faults = [], []
+    for path in paths:
+        try:
+            tours.append(load_tour(path))
+        except ContentError as error:
+            faults.append(Fault(error.path, error.line, error.message))
+    faults += _duplicate_tour_faults(tours)
+    for tour in tours:
+        faults += check_tour(tour, tours)
+    return sorted(faults, key=lambda fault: (str(fault.path), fault.line or 0))
+
+
+def check_tour(tour: Tour, tours: list[Tour]) -> list[Fault]:
+    """Return one tour's faults: no steps, bad symbols, focus texts, links."""
+    if not tour.steps:
+        message = (
+            f"tour {tour.id!r} has no steps (add a '## ' heading and a ```step block)"
+        )
+        return [Fault(tour.path, 1, message)]
+    faults = list(_link_faults(tour, tour.intro_markdown, tour.intro_line, tours))
+    for step in tour.steps:
+        faults += _symbol_faults(tour, step.line, step.symbol, step.focus)
+        faults += _link_faults(tour, step.prose_markdown, step.prose_line, tours)
+    return faults
+
+
+def _duplicate_tour_faults(tours: list[Tour]) -> list[Fault]:
+    """Report each tour whose id an earlier file (by name) already uses."""
+    seen: dict[str, Path] = {}
+    faults = []
+    for tour in sorted(tours, key=lambda tour: str(tour.path)):
+        if tour.id in seen:
+            message = f"duplicate tour id {tour.id!r} (also used by {seen[tour.id]})"
+            faults.append(Fault(tour.path, 1, message))
+        seen.setdefault(tour.id, tour.path)
+    return faults
+
+
+def _symbol_faults(
+    tour: Tour, line: int, symbol: str, focus: tuple[str, ...]
+) -> list[Fault]:
+    """Report a symbol that does not resolve, or focus text its source lacks."""
+    try:
+        source = resolve_symbol(symbol)
+    except SymbolError as error:
+        return [Fault(tour.path, line, str(error))]
+    return [
+        Fault(tour.path, line, missing_focus_message(source, text))
+        for text in missing_focus(source, focus)
+    ]
+
+
+def _link_faults(
+    tour: Tour, markdown: str, first_line: int, tours: list[Tour]
+) -> Iterator[Fault]:
+    """Report step links to nothing, unknown glossary terms and unusable links."""
+    for link in find_links(markdown):
+        problem = link_problem(link, tour, tours)
+        if problem is not None:
+            yield Fault(tour.path, first_line + link.line, problem)
+
+
+def link_problem(link: LinkRef, tour: Tour, tours: list[Tour]) -> str | None:
+    """Say what is wrong with a link in `tour`'s prose, or None if fine."""
+    href = link.href
+    if href.startswith(GLOSSARY_SCHEME):
+        term = unquote(href.removeprefix(GLOSSARY_SCHEME)) or link.text
+        if lookup_term(term) is None:
+            known = ", ".join(sorted(GLOSSARY))
+            return f"unknown glossary term {term!r} (known: {known})"
+        return None
+    if link_scheme(href) is not None or href.startswith("//"):
+        return None
+    target = parse_step_link(href)
+    if target is None:
+        return (
+            f"link {href!r} is neither a step link ('#step', 'tour#step', 'tour') "
+            "nor an absolute URL"
+        )
+    return _step_link_problem(href, target.tour_id or tour.id, target.step_id, tours)
+
+
+def _step_link_problem(
+    href: str, tour_id: str, step_id: str | None, tours: list[Tour]
+) -> str | None:
+    """Say which part of a step link names nothing, or None if it resolves."""
+    target = next((tour for tour in tours if tour.id == tour_id), None)
+    if target is None:
+        return f"link {href!r} points to unknown tour {tour_id!r}"
+    if step_id is not None and target.step(step_id) is None:
+        return f"link {href!r} points to unknown step {step_id!r} in tour {tour_id!r}"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `walkthrough check`: print faults and return 1, or a summary and 0."""
+    parser = argparse.ArgumentParser(
+        prog="walkthrough check", description="Validate the tours in a directory."
+    )
+    parser.add_argument(
+        "--content",
+        metavar="DIR",
+        help=f"tour directory (default: ${CONTENT_ENV_VAR} or ./content)",
+    )
+    arguments = parser.parse_args(argv)
+    directory = content_directory(arguments.content)
+    faults = check_content(directory)
+    for fault in faults:
+        print(fault)
+    if faults:
+        return 1
+    tours = [load_tour(path) for path in tour_files(directory)]
+    steps = sum(len(tour.steps) for tour in tours)
+    print(f"{len(tours)} tours, {steps} steps: ok")
+    return 0

@@ -1,0 +1,390 @@
+"""Render tours to HTML: prose with markdown-it-py, code with `source.py`.
+
+Prose is CommonMark with raw HTML off and an allow-list of link schemes; step links
+(`#step`, `tour#step`, `tour`) go through a resolver the site passes in, so the engine
+knows no URLs. `TourLibrary` is what the site holds: it reloads edited tour files and
+caches highlighted steps until the tour or the source file changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import CodeType
+from typing import NamedTuple
+from urllib.parse import unquote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markupsafe import Markup
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from walkthrough.tour.content import (
+    SLUG_RE,
+    Step,
+    Tour,
+    check_unique_tour_ids,
+    load_tour,
+    sort_tours,
+    tour_files,
+)
+from walkthrough.tour.glossary import GLOSSARY, lookup_term
+from walkthrough.tour.source import (
+    THEMES,
+    Stamp,
+    StepRef,
+    code_objects,
+    file_stamp,
+    focus_lines,
+    highlight,
+    missing_focus,
+    resolve_symbol,
+    source_file,
+    stylesheet,
+)
+
+# Turn (tour id, step id or None for the tour's own page) into a site URL.
+LinkResolver = Callable[[str, str | None], str]
+
+ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "glossary"})
+EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto"})
+GLOSSARY_SCHEME = "glossary:"
+EXTERNAL_REL = "noopener noreferrer"
+_SCHEME_RE = re.compile(r"([^/?#]*):")
+_STEP_LINK_RE = re.compile(
+    rf"(?P<tour>{SLUG_RE.pattern})?(?:#(?P<step>{SLUG_RE.pattern}))?"
+)
+
+
+class TourLookupError(LookupError):
+    """Say that a tour or step id names nothing, so the site can answer 404."""
+
+
+@dataclass(frozen=True)
+class StepLink:
+    """The target of an internal link; `tour_id` None means the current tour."""
+
+    tour_id: str | None
+    step_id: str | None
+
+
+@dataclass(frozen=True)
+class RenderedStep:
+    """Everything a step page shows, rendered once and cached."""
+
+    tour: Tour
+    step: Step
+    prose_html: Markup
+    code_html: Markup
+    emphasised: tuple[int, ...]
+    missing_focus: tuple[str, ...]
+    first_line: int
+    last_line: int
+    file: str
+    display_file: str
+    symbol: str
+    qualname: str
+    position: int
+    previous_step: Step | None
+    next_step: Step | None
+
+
+def parse_step_link(href: str) -> StepLink | None:
+    """Read `#step`, `tour#step` or `tour` as a step link, else return None."""
+    match = _STEP_LINK_RE.fullmatch(href)
+    if not href or match is None:
+        return None
+    return StepLink(match.group("tour"), match.group("step"))
+
+
+def link_scheme(url: str) -> str | None:
+    """Return a URL's scheme in lower case, or None for a relative URL."""
+    match = _SCHEME_RE.match(url.strip())
+    return match.group(1).strip().lower() if match else None
+
+
+def is_allowed_link(url: str) -> bool:
+    """Allow relative URLs and safe schemes only: never javascript: or data:."""
+    scheme = link_scheme(url)
+    return scheme is None or scheme in ALLOWED_SCHEMES
+
+
+def _highlight_fence(code: str, language: str, attributes: str) -> str:
+    """Highlight a fenced block in prose, or return '' to let it be escaped."""
+    try:
+        lexer = get_lexer_by_name(language) if language else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""
+    spans = pygments_highlight(code, lexer, HtmlFormatter(nowrap=True))
+    return f'<pre class="highlight"><code>{spans}</code></pre>'
+
+
+class ProseRenderer:
+    """Render prose: safe links, step links resolved, glossary terms defined."""
+
+    def __init__(
+        self,
+        resolve_link: LinkResolver | None = None,
+        glossary: Mapping[str, str] = GLOSSARY,
+    ) -> None:
+        """Build the markdown-it parser once; it is reused for every render."""
+        self._resolve_link = resolve_link
+        self._glossary = glossary
+        self._markdown = make_markdown()
+        self._markdown.options["highlight"] = _highlight_fence
+        self._markdown.core.ruler.push("walkthrough_links", self._rewrite_links)
+
+    def render(self, markdown: str, *, tour_id: str = "") -> str:
+        """Render markdown to HTML; `tour_id` is the tour `#step` links stay in."""
+        return self._markdown.render(markdown, {"tour_id": tour_id})
+
+    def markup(self, markdown: str, tour_id: str = "") -> Markup:
+        """Render markdown as `Markup`, which jinja2 inserts without escaping."""
+        return Markup(self.render(markdown, tour_id=tour_id))
+
+    def _rewrite_links(self, state: StateCore) -> None:
+        """Rewrite every link in the parsed prose (a markdown-it core rule)."""
+        tour_id = str(state.env.get("tour_id", ""))
+        for block in state.tokens:
+            closing_tag = "a"
+            for token in block.children or []:
+                if token.type == "link_open":
+                    closing_tag = self._rewrite_link(token, tour_id)
+                elif token.type == "link_close":
+                    token.tag = closing_tag
+
+    def _rewrite_link(self, token: Token, tour_id: str) -> str:
+        """Rewrite one link token in place; return the tag its closing token needs."""
+        href = str(token.attrGet("href") or "")
+        if href.startswith(GLOSSARY_SCHEME):
+            return self._define_term(token, href)
+        link = parse_step_link(href)
+        if link is not None and self._resolve_link is not None:
+            target_tour = link.tour_id or tour_id
+            if target_tour:
+                token.attrSet("href", self._resolve_link(target_tour, link.step_id))
+        if link_scheme(href) in EXTERNAL_SCHEMES or href.startswith("//"):
+            token.attrSet("rel", EXTERNAL_REL)
+        return "a"
+
+    def _define_term(self, token: Token, href: str) -> str:
+        """Turn a `glossary:` link into a focusable <dfn> carrying its definition."""
+        term = href.removeprefix(GLOSSARY_SCHEME) or _link_text(token)
+        found = lookup_term(unquote(term), self._glossary)
+        if found is None:
+            token.attrs = {"class": "term term-unknown"}
+            return _retag(token, "span")
+        key, definition = found
+        token.attrs = {
+            "class": "term",
+            "tabindex": "0",
+            "title": definition,
+            "data-term": key,
+            "data-definition": definition,
+        }
+        return _retag(token, "dfn")
+
+
+def _retag(token: Token, tag: str) -> str:
+    """Give a token a new HTML tag and return it, for its closing token."""
+    token.tag = tag
+    return tag
+
+
+def _link_text(token: Token) -> str:
+    """Return the text of the link a link_open token opens."""
+    return str(token.meta.get("text", ""))
+
+
+def make_markdown() -> MarkdownIt:
+    """Return a CommonMark parser with raw HTML off and only safe link schemes."""
+    markdown = MarkdownIt("commonmark", {"html": False})
+    markdown.validateLink = is_allowed_link
+    markdown.core.ruler.push("walkthrough_link_text", _remember_link_text)
+    return markdown
+
+
+def _remember_link_text(state: StateCore) -> None:
+    """Store each link's text on its link_open token, for `[term](glossary:)`."""
+    for block in state.tokens:
+        opened: Token | None = None
+        for token in block.children or []:
+            if token.type == "link_open":
+                opened, token.meta["text"] = token, ""
+            elif token.type == "link_close":
+                opened = None
+            elif opened is not None and token.type in ("text", "code_inline"):
+                opened.meta["text"] += token.content
+
+
+class LinkRef(NamedTuple):
+    """A link found in prose: its 0-based line, target and text."""
+
+    line: int
+    href: str
+    text: str
+
+
+def find_links(markdown: str) -> list[LinkRef]:
+    """Return every link markdown-it would render, with its line, for `check`."""
+    found = []
+    for block in make_markdown().parse(markdown):
+        line = block.map[0] if block.map else 0
+        for token in block.children or []:
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif token.type == "link_open":
+                href = str(token.attrGet("href") or "")
+                found.append(LinkRef(line, href, _link_text(token)))
+    return found
+
+
+def make_environment(
+    template_dirs: Iterable[str | os.PathLike[str]],
+    *,
+    resolve_link: LinkResolver | None = None,
+) -> Environment:
+    """Return the jinja2 environment for the site's pages, autoescaping all.
+
+    Adds a `markdown` filter (`{{ text | markdown }}`, or `markdown(tour_id)`) and
+    globals `stylesheet(theme)`, `themes` and `glossary`. Undefined names raise,
+    so a template typo fails loudly instead of rendering blank.
+    """
+    environment = Environment(
+        loader=FileSystemLoader([os.fspath(path) for path in template_dirs]),
+        autoescape=select_autoescape(default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["markdown"] = ProseRenderer(resolve_link).markup
+    environment.globals.update(stylesheet=stylesheet, themes=tuple(THEMES))
+    environment.globals["glossary"] = GLOSSARY
+    return environment
+
+
+class TourLibrary:
+    """Serve tours and rendered steps, reloading whatever an author edits.
+
+    Tour files are re-read when their (mtime_ns, size) changes; a rendered step is
+    reused until its tour or its source file changes. One lock guards both caches,
+    since the server answers requests on many threads.
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        resolve_link: LinkResolver | None = None,
+        glossary: Mapping[str, str] = GLOSSARY,
+    ) -> None:
+        """Remember where the tours live; nothing is read until first asked."""
+        self.directory = Path(directory)
+        self.prose = ProseRenderer(resolve_link, glossary)
+        self._lock = threading.Lock()
+        self._loaded: dict[Path, tuple[Stamp, Tour]] = {}
+        self._rendered: dict[tuple[str, str], tuple[Stamp, RenderedStep]] = {}
+
+    def tours(self) -> list[Tour]:
+        """Return every tour, sorted, re-reading files that changed on disk."""
+        with self._lock:
+            return self._refresh()
+
+    def tour(self, tour_id: str) -> Tour:
+        """Return one tour by id, or raise `TourLookupError`."""
+        with self._lock:
+            return self._find_tour(tour_id)
+
+    def render_intro(self, tour_id: str) -> Markup:
+        """Render a tour's introduction (the prose before its first step)."""
+        tour = self.tour(tour_id)
+        return self.prose.markup(tour.intro_markdown, tour.id)
+
+    def render_step(self, tour_id: str, step_id: str) -> RenderedStep:
+        """Return a step rendered to HTML, from the cache while nothing changed."""
+        with self._lock:
+            tour = self._find_tour(tour_id)
+            step = tour.step(step_id)
+            if step is None:
+                raise TourLookupError(f"tour {tour_id!r} has no step {step_id!r}")
+            cached = self._rendered.get((tour.id, step.id))
+            if cached is not None and _is_fresh(cached, tour):
+                return cached[1]
+            stamp, rendered = self._render(tour, step)
+            self._rendered[(tour.id, step.id)] = (stamp, rendered)
+            return rendered
+
+    def code_objects(self) -> dict[CodeType, StepRef]:
+        """Return the code objects the current tours name, for the probe to watch."""
+        return code_objects(self.tours())
+
+    def _refresh(self) -> list[Tour]:
+        """Reload changed tour files, drop deleted ones; caller holds the lock."""
+        loaded: dict[Path, tuple[Stamp, Tour]] = {}
+        for path in tour_files(self.directory):
+            # Stamp before reading, so an edit during the read is seen next time.
+            stamp = file_stamp(path)
+            known = self._loaded.get(path)
+            loaded[path] = (
+                known if known and known[0] == stamp else (stamp, load_tour(path))
+            )
+        tours = [tour for _, tour in loaded.values()]
+        check_unique_tour_ids(tours)
+        self._loaded = loaded
+        return sort_tours(tours)
+
+    def _find_tour(self, tour_id: str) -> Tour:
+        """Return the tour with this id from fresh files; caller holds the lock."""
+        tours = self._refresh()
+        for tour in tours:
+            if tour.id == tour_id:
+                return tour
+        known = ", ".join(tour.id for tour in tours)
+        raise TourLookupError(f"no tour {tour_id!r} (known: {known})")
+
+    def _render(self, tour: Tour, step: Step) -> tuple[Stamp, RenderedStep]:
+        """Highlight a step's source and render its prose; stamp the source."""
+        stamp = file_stamp(source_file(step.symbol))
+        source = resolve_symbol(step.symbol)
+        emphasised = focus_lines(source, step.focus, strict=False)
+        position = tour.steps.index(step)
+        rendered = RenderedStep(
+            tour=tour,
+            step=step,
+            prose_html=self.prose.markup(step.prose_markdown, tour.id),
+            code_html=Markup(highlight(source, emphasised)),
+            emphasised=tuple(emphasised),
+            missing_focus=tuple(missing_focus(source, step.focus)),
+            first_line=source.first_line,
+            last_line=source.last_line,
+            file=source.file,
+            display_file=source.display_file,
+            symbol=step.symbol,
+            qualname=source.qualname,
+            position=position + 1,
+            previous_step=_neighbour(tour.steps, position - 1),
+            next_step=_neighbour(tour.steps, position + 1),
+        )
+        return stamp, rendered
+
+
+def _is_fresh(cached: tuple[Stamp, RenderedStep], tour: Tour) -> bool:
+    """Tell whether a cached step still matches its tour and its source file."""
+    stamp, rendered = cached
+    return rendered.tour is tour and file_stamp(rendered.file) == stamp
+
+
+def _neighbour(steps: Sequence[Step], index: int) -> Step | None:
+    """Return steps[index] if it exists, without Python's negative wrap-around."""
+    return steps[index] if 0 <= index < len(steps) else None
