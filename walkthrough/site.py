@@ -148,9 +148,11 @@ class Site:
         return response.make_conditional(request)
 
     def http_error(self, error: HTTPException) -> Response:
-        """Render 404s and other HTTP errors as pages in the site's style."""
-        if error.code < 400:
-            return Response.from_app(error, request.environ)
+        """Render 404s and other HTTP errors as pages in the site's style.
+
+        Routing redirects never get here: ``handle_http_exception`` sends
+        them on untouched.
+        """
         return self.render(
             "error.html",
             status=error.code,
