@@ -6,7 +6,6 @@ import html
 import inspect
 import re
 import socketserver
-import textwrap
 from http import server as http_server
 from pathlib import Path
 from types import CodeType
@@ -209,7 +208,7 @@ def test_highlight_has_real_numbers_anchors_and_emphasis() -> None:
     assert f'<span class="normal emphasised"><a href="#L-{line}">' in code_html
     assert "style=" not in code_html
     # Numbers live in their own cell: copying the code cell copies code only.
-    assert _code_cell_text(code_html) == textwrap.dedent(source.text)
+    assert _code_cell_text(code_html) == source.text
 
 
 def test_highlight_anchor_prefix_is_configurable() -> None:

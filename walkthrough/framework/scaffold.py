@@ -69,19 +69,23 @@ class Scaffold:
         ``@app.route("/")`` is ``add_url_rule("/", view_func=index)`` in
         decorator form; ``partial`` keeps the step nameable (no closure).
         """
-        return partial(self._route_decorator, rule, dict(options))
+        return partial(self.register_route, rule, dict(options))
 
-    def _route_decorator(self, rule: str, options: dict[str, Any], view_func: F) -> F:
-        """Register ``view_func`` for ``rule`` and hand it back unchanged."""
+    def register_route(self, rule: str, options: dict[str, Any], view_func: F) -> F:
+        """Register ``view_func`` for ``rule`` and hand it back unchanged.
+
+        This is what ``@app.route(...)`` runs when Python applies it to the
+        function below it.
+        """
         endpoint = options.pop("endpoint", None)
         self.add_url_rule(rule, endpoint, view_func, **options)
         return view_func
 
     def endpoint(self, endpoint: str) -> Callable[[F], F]:
         """Return a decorator that binds a view to an endpoint added without one."""
-        return partial(self._endpoint_decorator, endpoint)
+        return partial(self.register_endpoint, endpoint)
 
-    def _endpoint_decorator(self, endpoint: str, view_func: F) -> F:
+    def register_endpoint(self, endpoint: str, view_func: F) -> F:
         """Bind ``view_func`` to ``endpoint`` and hand it back unchanged."""
         _check_callable(view_func, f"endpoint {endpoint!r}: the view")
         self.view_functions[endpoint] = view_func
@@ -107,20 +111,18 @@ class Scaffold:
 
     def errorhandler(self, code_or_exception: type | int) -> Callable[[F], F]:
         """Return a decorator that registers an error handler (code or class)."""
-        return partial(self._errorhandler_decorator, code_or_exception)
+        return partial(self.register_error_handler, code_or_exception)
 
-    def _errorhandler_decorator(self, code_or_exception: type | int, func: F) -> F:
-        """Register ``func`` for ``code_or_exception`` and hand it back."""
-        self.register_error_handler(code_or_exception, func)
-        return func
+    def register_error_handler(self, code_or_exception: type | int, func: F) -> F:
+        """File ``func`` under the status code (or None) and exception class.
 
-    def register_error_handler(
-        self, code_or_exception: type | int, func: ErrorHandler
-    ) -> None:
-        """File ``func`` under the status code (or None) and exception class."""
+        Returns ``func`` unchanged, so ``errorhandler`` can use it as the
+        decorator itself.
+        """
         exc_class, code = _get_exc_class_and_code(code_or_exception)
         _check_callable(func, f"errorhandler({code_or_exception!r})")
         self.error_handler_spec.setdefault(code, {})[exc_class] = func
+        return func
 
 
 def _get_exc_class_and_code(code_or_exception: type | int) -> tuple[type, int | None]:

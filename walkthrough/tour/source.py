@@ -14,7 +14,6 @@ import importlib
 import inspect
 import os
 import sys
-import textwrap
 import tokenize
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -346,7 +345,8 @@ def highlight(
     """Render source as HTML: real line numbers, anchors, emphasised lines.
 
     Line numbers sit in their own table cell, so copying the code leaves them out;
-    each line has id `<prefix>-<lineno>` and its number links to it.
+    each line has id `<prefix>-<lineno>` and its number links to it. A method keeps
+    its indentation: the reader sees the lines exactly as they are in the file.
     """
     marked = sorted(set(emphasised))
     formatter = HtmlFormatter(
@@ -359,7 +359,7 @@ def highlight(
         wrapcode=True,
         noclasses=False,
     )
-    code = pygments_highlight(textwrap.dedent(source.text), PythonLexer(), formatter)
+    code = pygments_highlight(source.text, PythonLexer(), formatter)
     return _mark_line_numbers(code, marked, anchor_prefix)
 
 
