@@ -17,8 +17,17 @@ from jinja2 import Environment
 from walkthrough.framework.app import App
 from walkthrough.framework.exceptions import HTTPException, NotFound
 from walkthrough.framework.globals import request
-from walkthrough.framework.helpers import url_for
+from walkthrough.framework.helpers import jsonify, url_for
 from walkthrough.framework.wrappers import Response
+from walkthrough.live import (
+    DEFAULT_MAX_PROBES,
+    ProbeLimiter,
+    ProbeStream,
+    make_probe,
+    parse_probe_request,
+    run_to_document,
+)
+from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
 from walkthrough.tour.chain import layout_chain
 from walkthrough.tour.content import ContentError, Tour
@@ -27,6 +36,8 @@ from walkthrough.tour.source import SymbolError, stylesheet
 
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
 HTML = "text/html; charset=utf-8"
+EVENT_STREAM = "text/event-stream; charset=utf-8"
+LIVE_TOUR = "request"
 
 
 def relative_step_link(tour_id: str, step_id: str | None) -> str:
@@ -65,9 +76,12 @@ def highlight_stylesheet() -> str:
 class Site:
     """Hold the tours and the templates; each public method is a view."""
 
-    def __init__(self, library: TourLibrary, environment: Environment) -> None:
+    def __init__(
+        self, library: TourLibrary, environment: Environment, limiter: ProbeLimiter
+    ) -> None:
         self.library = library
         self.environment = environment
+        self.limiter = limiter
         self.highlight_css = highlight_stylesheet().encode("utf-8")
 
     def render(
@@ -130,6 +144,46 @@ class Site:
         except TourLookupError:
             raise NotFound(f"There is no tour called {tour_id!r}.") from None
 
+    def probe_page(self) -> Response:
+        """Show the probe: scenarios to run, and the chain they light up."""
+        tours = self.library.tours()
+        live_tours = [tour for tour in tours if tour.id in ("startup", LIVE_TOUR)]
+        return self.render(
+            "probe.html",
+            page_title="Watch a real request",
+            nav_current="probe",
+            scenarios=SCENARIOS,
+            live_tours=live_tours,
+            chain=layout_chain(live_tours),
+        )
+
+    def probe_stream(self) -> Response:
+        """Stream one probe's stages as Server-Sent Events while it runs.
+
+        A browser's automatic reconnect (it sends Last-Event-ID) gets 204:
+        the run it saw has finished, and a rerun would surprise the reader.
+        """
+        if "Last-Event-ID" in request.headers:
+            return Response(status=204)
+        probe_request = parse_probe_request(request.args)
+        probe = make_probe(probe_request, self.library.tours())
+        self.limiter.acquire()
+        response = Response(ProbeStream(probe, self.limiter), content_type=EVENT_STREAM)
+        response.headers.set("Cache-Control", "no-cache")
+        response.headers.set("X-Accel-Buffering", "no")
+        return response
+
+    def probe_run(self) -> Response:
+        """Run one probe to the end and answer all of it as one JSON document."""
+        probe_request = parse_probe_request(request.args)
+        probe = make_probe(probe_request, self.library.tours())
+        self.limiter.acquire()
+        try:
+            document = run_to_document(probe)
+        finally:
+            self.limiter.release()
+        return jsonify(document)
+
     def healthz(self) -> Response:
         """Answer ``ok`` for a team's monitor; touches nothing else."""
         return Response("ok\n", content_type="text/plain; charset=utf-8")
@@ -183,18 +237,25 @@ ERROR_HEADLINES = {
 }
 
 
-def create_app(content_dir: str | os.PathLike[str] | None = None) -> App:
-    """Build the site's App: routes, error pages and the tour library."""
+def create_app(
+    content_dir: str | os.PathLike[str] | None = None,
+    *,
+    max_probes: int = DEFAULT_MAX_PROBES,
+) -> App:
+    """Build the site's App: routes, error pages, tours and the probe."""
     directory = content_dir_for(content_dir)
     library = TourLibrary(directory, resolve_link=relative_step_link)
     environment = make_environment(
         [shipped_path("templates")], resolve_link=relative_step_link
     )
-    site = Site(library, environment)
+    site = Site(library, environment, ProbeLimiter(max_probes))
     app = App(__name__, static_folder=str(shipped_path("static")))
     app.add_url_rule("/", "index", site.index)
     app.add_url_rule("/tours/<tour_id>/", "tour", site.tour)
     app.add_url_rule("/tours/<tour_id>/<step_id>", "step", site.step)
+    app.add_url_rule("/probe", "probe", site.probe_page)
+    app.add_url_rule("/probe/stream", "probe_stream", site.probe_stream)
+    app.add_url_rule("/probe/run", "probe_run", site.probe_run)
     app.add_url_rule("/healthz", "healthz", site.healthz)
     app.add_url_rule("/favicon.ico", "favicon", site.favicon)
     app.add_url_rule(
