@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Install walkthrough and serve it on http://127.0.0.1:5000/ (extra options
-# are passed on, e.g. --port 0 or --host 0.0.0.0).
+# Install walkthrough and serve the site on http://127.0.0.1:5000/ with the
+# project's own server. Extra options are passed on (--port 0, --host 0.0.0.0,
+# --content DIR, --reload).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-cd examples
-exec ../.venv/bin/walkthrough run hello:app "$@"
+exec .venv/bin/walkthrough serve "$@"

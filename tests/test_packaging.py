@@ -46,6 +46,13 @@ def test_wheel_carries_content_templates_and_static(wheel: Path) -> None:
         assert f"walkthrough/{required}" in names
 
 
+def test_wheel_carries_every_python_package(wheel: Path) -> None:
+    """pyproject lists packages by hand (to map content/ etc.): none may be missed."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for module in (REPO / "walkthrough").rglob("*.py"):
+        assert module.relative_to(REPO).as_posix() in names
+
+
 def test_installed_wheel_serves_the_same_pages(
     wheel: Path, tmp_path: Path, live_server
 ) -> None:
