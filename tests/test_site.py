@@ -192,3 +192,24 @@ def test_content_edits_show_on_the_next_request(live_server, tmp_path: Path) -> 
         status, _, page = get(server, "/tours/live/")
     assert status == 200
     assert "After edit" in page
+
+
+@pytest.mark.parametrize("path", ["/", "/tours/request/", "/no/such/page", "/healthz"])
+def test_every_response_carries_the_security_headers(site: object, path: str) -> None:
+    _, headers, _ = get(site, path)
+    policy = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'self'" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_pages_have_no_inline_script_or_style(site: object) -> None:
+    tour_id, step_id, _ = shipped_steps()[0]
+    for path in ("/", f"/tours/{tour_id}/", f"/tours/{tour_id}/{step_id}"):
+        page = get(site, path)[2]
+        assert re.search(r"<script(?![^>]*\bsrc=)", page) is None
+        assert "<style" not in page
+        assert re.search(r"\sstyle=", page) is None
+        assert re.search(r"\son[a-z]+=", page) is None

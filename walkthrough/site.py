@@ -38,6 +38,13 @@ CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
 HTML = "text/html; charset=utf-8"
 EVENT_STREAM = "text/event-stream; charset=utf-8"
 LIVE_TOUR = "request"
+# No inline script, style or handler anywhere, so the policy can forbid them;
+# frame-ancestors says who may embed the site (a team may allow its wiki).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors {frame_ancestors}"
+)
 
 
 def relative_step_link(tour_id: str, step_id: str | None) -> str:
@@ -82,6 +89,7 @@ class Site:
         self.library = library
         self.environment = environment
         self.limiter = limiter
+        self.frame_ancestors = "'self'"
         self.highlight_css = highlight_stylesheet().encode("utf-8")
 
     def render(
@@ -184,6 +192,14 @@ class Site:
             self.limiter.release()
         return jsonify(document)
 
+    def add_security_headers(self, response: Response) -> Response:
+        """Send the policy headers with every response (an after_request hook)."""
+        policy = CONTENT_SECURITY_POLICY.format(frame_ancestors=self.frame_ancestors)
+        response.headers.set("Content-Security-Policy", policy)
+        response.headers.set("X-Content-Type-Options", "nosniff")
+        response.headers.set("Referrer-Policy", "same-origin")
+        return response
+
     def healthz(self) -> Response:
         """Answer ``ok`` for a team's monitor; touches nothing else."""
         return Response("ok\n", content_type="text/plain; charset=utf-8")
@@ -261,6 +277,7 @@ def create_app(
     app.add_url_rule(
         "/static/highlight.css", "highlight_css", site.highlight_stylesheet
     )
+    app.after_request(site.add_security_headers)
     app.register_error_handler(HTTPException, site.http_error)
     app.register_error_handler(ContentError, site.content_error)
     app.register_error_handler(SymbolError, site.content_error)
