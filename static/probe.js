@@ -1,0 +1,618 @@
+// walkthrough: the live probe page.
+// Streams one traced run from /probe/stream (Server-Sent Events), lights each
+// stage's box and list item as its "enter" event arrives, keeps every event for
+// a trace, a replay cursor and a waterfall, and shows a stage's source lifted
+// from its step page. Plain DOM, no build step; the page reads fine without it.
+"use strict";
+
+const REPLAY_INTERVAL_MS = 90;
+const ANNOUNCE_EVERY_EVENTS = 10;
+const MAX_PATH_CHARS = 2048;
+const SPECIMEN_MODULE = "walkthrough.probe.specimen";
+// A specimen function called inside one of these stages is a hook, not a view.
+const HOOK_CALLERS = new Set(["request/preprocess", "request/process-response", "request/pop"]);
+
+const ui = {};
+const run = {
+  source: null,     // the open EventSource, if a run is streaming
+  events: [],       // every stage event of the last run, in arrival order
+  firstEnter: new Map(), // "tour/step" -> index of its first enter event
+  spans: [],        // waterfall spans: {event, enter, exit} (exit: null if still open)
+  openSpans: new Map(), // thread -> stack of open spans, to pair enter with exit
+  cursor: -1,
+  done: null,
+  isRunning: false,
+  playTimer: null,
+};
+const sourceCache = new Map();
+
+// ---------------------------------------------------------------- setup
+
+document.addEventListener("DOMContentLoaded", setUp);
+
+function setUp() {
+  const page = document.getElementById("probe");
+  if (!page) return;
+  findElements(page);
+  // Scenarios and replay need this script, so the page shows them only now.
+  ui.scenarios.hidden = false;
+  document.getElementById("probe-hint").hidden = false;
+  ui.form.addEventListener("submit", startRun);
+  ui.form.addEventListener("change", onFormChange);
+  ui.back.addEventListener("click", () => moveCursor(-1));
+  ui.forward.addEventListener("click", () => moveCursor(1));
+  ui.play.addEventListener("click", togglePlayback);
+  ui.range.addEventListener("input", () => { stopPlayback(); showCursor(Number(ui.range.value)); });
+  page.addEventListener("click", onStageClick);
+  document.addEventListener("keydown", onReplayKey);
+  applyQuery(new URLSearchParams(window.location.search));
+  syncModeFields();
+}
+
+function findElements(page) {
+  // Look every element up once; the run code then reads like prose.
+  const byId = (id) => document.getElementById(id);
+  Object.assign(ui, {
+    page,
+    form: byId("probe-form"),
+    method: byId("probe-method"),
+    path: byId("probe-path"),
+    scenarios: byId("probe-scenarios"),
+    custom: byId("probe-custom"),
+    runButton: byId("probe-run"),
+    status: byId("probe-status"),
+    summary: byId("probe-summary"),
+    trace: byId("trace"),
+    traceScroll: byId("trace-scroll"),
+    traceEmpty: byId("trace-empty"),
+    replay: byId("replay"),
+    back: byId("replay-back"),
+    forward: byId("replay-forward"),
+    play: byId("replay-play"),
+    range: byId("replay-range"),
+    position: byId("replay-position"),
+    source: byId("probe-source"),
+    steps: page.querySelector(".probe-steps"),
+    waterfall: byId("waterfall"),
+  });
+  ui.stageElements = new Map();
+  page.querySelectorAll("[data-step]").forEach((element) => {
+    const key = element.dataset.step;
+    if (!ui.stageElements.has(key)) ui.stageElements.set(key, []);
+    ui.stageElements.get(key).push(element);
+  });
+}
+
+function applyQuery(params) {
+  // Links from the tours say which chain to run (?mode=startup); honour them.
+  const mode = params.get("mode");
+  const radio = mode && ui.form.querySelector('input[name="mode"][value="' + CSS.escape(mode) + '"]');
+  if (radio) radio.checked = true;
+  const method = (params.get("method") || "").toUpperCase();
+  if (method && Array.from(ui.method.options).some((option) => option.value === method)) {
+    ui.method.value = method;
+  }
+  if (params.get("path")) ui.path.value = params.get("path");
+  if (params.get("method") || params.get("path")) matchScenario();
+}
+
+function onFormChange(event) {
+  // Picking a scenario fills the request; editing the request unpicks it.
+  const target = event.target;
+  if (target.name === "scenario") {
+    ui.method.value = target.dataset.method;
+    ui.path.value = target.dataset.path;
+  } else if (target === ui.method || target === ui.path) {
+    matchScenario();
+  }
+  syncModeFields();
+}
+
+function matchScenario() {
+  // Keep the scenario radios honest: checked only if they describe the request.
+  ui.scenarios.querySelectorAll('input[name="scenario"]').forEach((radio) => {
+    radio.checked = radio.dataset.method === ui.method.value && radio.dataset.path === ui.path.value;
+  });
+}
+
+function currentMode() {
+  const checked = ui.form.querySelector('input[name="mode"]:checked');
+  return checked ? checked.value : "request";
+}
+
+function syncModeFields() {
+  // A startup run sends no request, so its method and path do not apply.
+  const isStartup = currentMode() === "startup";
+  ui.scenarios.disabled = isStartup;
+  ui.custom.disabled = isStartup;
+  ui.runButton.textContent = isStartup ? "Trace the server starting" : "Run the probe";
+}
+
+// ---------------------------------------------------------------- a run
+
+function startRun(event) {
+  event.preventDefault();
+  const problem = currentMode() === "request" ? checkPath(ui.path.value) : "";
+  if (problem) {
+    announce(problem);
+    ui.path.focus();
+    return;
+  }
+  closeStream();
+  stopPlayback();
+  resetRun();
+  run.isRunning = true;
+  ui.runButton.setAttribute("aria-busy", "true");
+  announce(describeRun() + "…");
+  openStream(streamUrl());
+}
+
+function checkPath(path) {
+  // The same rules the server applies, so a typo gets a message, not a 400.
+  if (!path.startsWith("/")) return "The path must start with “/”: it is a path on the specimen.";
+  if (path.length > MAX_PATH_CHARS) return "The path is longer than " + MAX_PATH_CHARS + " characters.";
+  if (!/^[!-~]*$/.test(path)) return "The path must be printable ASCII without spaces (percent-encode others).";
+  return "";
+}
+
+function streamUrl() {
+  const params = new URLSearchParams({ mode: currentMode() });
+  if (currentMode() === "request") {
+    params.set("method", ui.method.value);
+    params.set("path", ui.path.value);
+  }
+  return ui.page.dataset.streamUrl + "?" + params.toString();
+}
+
+function describeRun() {
+  return currentMode() === "startup"
+    ? "Tracing the server starting"
+    : "Running " + ui.method.value + " " + ui.path.value;
+}
+
+function openStream(url) {
+  // One EventSource per run; "done" and "error" close it, because a closed
+  // stream would otherwise make the browser reconnect (and the server say 204).
+  const source = new EventSource(url);
+  run.source = source;
+  source.addEventListener("stage", (message) => {
+    if (run.source === source) addEvent(JSON.parse(message.data));
+  });
+  source.addEventListener("done", (message) => {
+    if (run.source === source) finishRun(JSON.parse(message.data), null);
+  });
+  source.addEventListener("error", (message) => {
+    if (run.source !== source) return;
+    // A server "error" event carries data; a failed connection does not.
+    const reason = message.data
+      ? JSON.parse(message.data).message
+      : "The probe could not run: the server refused or dropped the stream (it may be busy — try again in a moment).";
+    finishRun(null, reason);
+  });
+}
+
+function closeStream() {
+  if (run.source) run.source.close();
+  run.source = null;
+}
+
+function resetRun() {
+  // Forget the last run: events, lit boxes, times, trace, summary, waterfall.
+  Object.assign(run, {
+    events: [], firstEnter: new Map(), spans: [], openSpans: new Map(), cursor: -1, done: null,
+  });
+  ui.stageElements.forEach((elements) => elements.forEach((element) => {
+    element.classList.remove("is-lit", "is-current", "is-missed");
+    delete element.dataset.litOrder;
+    const time = element.querySelector(".stage-time");
+    if (time) time.textContent = "";
+  }));
+  ui.trace.replaceChildren();
+  ui.waterfall.replaceChildren();
+  ui.traceEmpty.hidden = true;
+  ui.summary.hidden = true;
+  ui.replay.hidden = true;
+}
+
+function addEvent(event) {
+  // One stage event, live: record it, add its trace row, light its stage.
+  const index = run.events.length;
+  run.events.push(event);
+  event.kind = stageKind(event);
+  ui.trace.append(traceRow(event, index));
+  trackSpan(event, index);
+  const key = stageKey(event);
+  if (event.phase === "enter" && key && !run.firstEnter.has(key)) {
+    run.firstEnter.set(key, index);
+    lightStage(key, event.t_us, run.firstEnter.size);
+  }
+  markCurrent(index);
+  if (run.events.length % ANNOUNCE_EVERY_EVENTS === 0) {
+    announce(run.events.length + " stages…");
+  }
+}
+
+function finishRun(done, errorMessage) {
+  closeStream();
+  run.isRunning = false;
+  run.done = done;
+  ui.runButton.removeAttribute("aria-busy");
+  if (done) markMissedStages();
+  renderWaterfall();
+  if (run.events.length) enableReplay();
+  if (done) {
+    showSummary(done);
+    announce(summaryText(done));
+  } else {
+    announce(errorMessage);
+  }
+  ui.traceEmpty.hidden = run.events.length > 0;
+}
+
+// ---------------------------------------------------------------- stages
+
+function stageKey(event) {
+  return event.tour && event.step ? event.tour + "/" + event.step : null;
+}
+
+function stageKind(event) {
+  // Tour stages are named by their tour; the specimen's own functions have no
+  // step: a function run inside a hook-calling stage is a hook, else a view.
+  if (stageKey(event)) return event.tour;
+  if (!event.symbol.startsWith(SPECIMEN_MODULE + ":")) return "code";
+  const caller = enclosingSpan(event);
+  return caller && HOOK_CALLERS.has(stageKey(caller.event)) ? "hook" : "view";
+}
+
+function enclosingSpan(event) {
+  const stack = run.openSpans.get(event.thread) || [];
+  const top = stack[stack.length - 1];
+  if (event.phase === "exit") return stack[stack.length - 2] || null;
+  return top || null;
+}
+
+function trackSpan(event, index) {
+  // Pair each enter with its exit, per thread, for the waterfall.
+  if (!run.openSpans.has(event.thread)) run.openSpans.set(event.thread, []);
+  const stack = run.openSpans.get(event.thread);
+  if (event.phase === "enter") {
+    const span = { event, enter: index, exit: null };
+    run.spans.push(span);
+    stack.push(span);
+  } else if (stack.length && stack[stack.length - 1].event.symbol === event.symbol) {
+    stack.pop().exit = index;
+  }
+}
+
+function lightStage(key, tUs, order) {
+  (ui.stageElements.get(key) || []).forEach((element) => {
+    element.classList.add("is-lit");
+    element.dataset.litOrder = String(order);
+    const time = element.querySelector(".stage-time");
+    if (time) time.textContent = formatMs(tUs);
+  });
+}
+
+function markCurrent(index) {
+  // The stage of the event under the cursor gets a ring, in the picture and list.
+  ui.page.querySelectorAll(".is-current[data-step]").forEach((element) => {
+    element.classList.remove("is-current");
+  });
+  const key = index >= 0 ? stageKey(run.events[index]) : null;
+  (ui.stageElements.get(key) || []).forEach((element) => {
+    element.classList.add("is-current");
+    if (element.tagName === "LI") keepInView(element, ui.steps);
+  });
+  const previous = ui.trace.querySelector(".is-cursor");
+  if (previous) previous.classList.remove("is-cursor");
+  const row = ui.trace.children[index];
+  if (row) {
+    row.classList.add("is-cursor");
+    keepInView(row, ui.traceScroll);
+  }
+  run.cursor = index;
+}
+
+function markMissedStages() {
+  // After a run, dim the listed stages it never reached: they are findings too.
+  ui.page.querySelectorAll(".probe-steps li[data-step]").forEach((item) => {
+    item.classList.toggle("is-missed", !run.firstEnter.has(item.dataset.step));
+  });
+}
+
+// ---------------------------------------------------------------- trace
+
+function traceRow(event, index) {
+  const row = document.createElement("li");
+  row.className = "trace-row is-" + event.phase + " kind-" + event.kind;
+  row.dataset.index = String(index);
+  row.style.setProperty("--depth", String(event.depth));
+  row.append(
+    textElement("span", "trace-time", formatMs(event.t_us)),
+    textElement("span", "trace-phase", event.phase === "enter" ? "→" : "←"),
+    traceStage(event),
+    threadLabel(event.thread),
+  );
+  return row;
+}
+
+function traceStage(event) {
+  const cell = document.createElement("span");
+  cell.className = "trace-stage";
+  const button = textElement("button", "stage-name", qualname(event.symbol));
+  button.type = "button";
+  button.title = event.symbol;
+  const key = stageKey(event);
+  if (key) button.dataset.showStep = key;
+  else button.dataset.showSymbol = event.symbol;
+  const phase = event.phase === "enter" ? "enter" : "exit";
+  button.setAttribute("aria-label", phase + " " + event.symbol);
+  cell.append(button, textElement("span", "badge badge-" + event.kind, badgeText(event)));
+  Object.entries(event.detail || {}).forEach(([name, value]) => {
+    cell.append(textElement("span", "chip", name + "=" + formatValue(value)));
+  });
+  return cell;
+}
+
+function badgeText(event) {
+  return stageKey(event) ? event.tour : event.kind;
+}
+
+function threadLabel(thread) {
+  // "Thread-6 (process_request_thread)" is long; the number tells threads apart.
+  const label = textElement("span", "trace-thread", thread.split(" ")[0]);
+  label.title = "thread " + thread;
+  return label;
+}
+
+// ---------------------------------------------------------------- replay
+
+function enableReplay() {
+  ui.replay.hidden = false;
+  ui.range.max = String(run.events.length - 1);
+  showCursor(run.events.length - 1);
+}
+
+function moveCursor(delta) {
+  stopPlayback();
+  showCursor(run.cursor + delta);
+}
+
+function showCursor(index) {
+  // Replay: the page shows the run as it stood after event `index`.
+  if (!run.events.length || run.isRunning) return;
+  const cursor = Math.max(0, Math.min(index, run.events.length - 1));
+  run.firstEnter.forEach((first, key) => {
+    (ui.stageElements.get(key) || []).forEach((element) => {
+      element.classList.toggle("is-lit", first <= cursor);
+    });
+  });
+  Array.from(ui.trace.children).forEach((row, rowIndex) => {
+    row.classList.toggle("is-future", rowIndex > cursor);
+  });
+  Array.from(ui.waterfall.children).forEach((bar) => {
+    bar.classList.toggle("is-future", Number(bar.dataset.enter) > cursor);
+    bar.classList.toggle("is-cursor", Number(bar.dataset.enter) === cursor);
+  });
+  markCurrent(cursor);
+  ui.range.value = String(cursor);
+  ui.position.textContent = "Event " + (cursor + 1) + " of " + run.events.length;
+  ui.back.disabled = cursor === 0;
+  ui.forward.disabled = cursor === run.events.length - 1;
+}
+
+function onReplayKey(event) {
+  // ←/→ step one event, Home/End jump; typing in the form keeps its keys.
+  if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (ui.replay.hidden || isFormField(event.target)) return;
+  const moves = { ArrowLeft: -1, ArrowRight: 1 };
+  if (event.key in moves) moveCursor(moves[event.key]);
+  else if (event.key === "Home") { stopPlayback(); showCursor(0); }
+  else if (event.key === "End") { stopPlayback(); showCursor(run.events.length - 1); }
+  else return;
+  event.preventDefault();
+}
+
+function isFormField(target) {
+  return target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName);
+}
+
+function togglePlayback() {
+  // Play the run back at reading speed: live, it is over in milliseconds.
+  if (run.playTimer) return stopPlayback();
+  if (run.cursor >= run.events.length - 1) showCursor(0);
+  ui.play.textContent = "Pause";
+  run.playTimer = window.setInterval(() => {
+    if (run.cursor >= run.events.length - 1) return stopPlayback();
+    showCursor(run.cursor + 1);
+  }, REPLAY_INTERVAL_MS);
+}
+
+function stopPlayback() {
+  if (run.playTimer) window.clearInterval(run.playTimer);
+  run.playTimer = null;
+  if (ui.play) ui.play.textContent = "Play";
+}
+
+// ---------------------------------------------------------------- waterfall
+
+function renderWaterfall() {
+  // A bar per stage: offset by its start, as wide as enter→exit, on one axis.
+  // Widths are CSS custom properties, so the markup carries no style attribute.
+  const axis = axisLength();
+  const rows = run.spans.map((span) => waterfallRow(span, axis));
+  ui.waterfall.replaceChildren(...rows);
+}
+
+function runLength() {
+  const last = run.events.length ? run.events[run.events.length - 1].t_us : 0;
+  return Math.max(run.done ? run.done.total_us : 0, last, 1);
+}
+
+function axisLength() {
+  // End the axis just after the last stage starts: a server idling in
+  // serve_forever for half a second would otherwise squash every other bar.
+  const lastStart = Math.max(0, ...run.spans.map((span) => span.event.t_us));
+  return Math.max(Math.min(runLength(), lastStart * 1.05), 1);
+}
+
+function waterfallRow(span, axis) {
+  const event = span.event;
+  const start = event.t_us;
+  const end = span.exit === null ? runLength() : run.events[span.exit].t_us;
+  const row = document.createElement("li");
+  row.className = "waterfall-row kind-" + event.kind;
+  row.classList.toggle("is-clipped", end > axis);
+  row.dataset.enter = String(span.enter);
+  row.style.setProperty("--depth", String(event.depth));
+  row.style.setProperty("--start", percent(start, axis));
+  row.style.setProperty("--width", percent(Math.max(Math.min(end, axis) - start, 0), axis));
+  const label = textElement("span", "waterfall-label", qualname(event.symbol));
+  label.title = event.symbol;
+  const track = document.createElement("span");
+  track.className = "waterfall-track";
+  const bar = document.createElement("span");
+  bar.className = "waterfall-bar";
+  track.append(bar);
+  const duration = span.exit === null ? "still open" : formatMs(end - start);
+  row.append(label, track, textElement("span", "waterfall-duration", duration));
+  return row;
+}
+
+function percent(part, whole) {
+  return ((100 * part) / whole).toFixed(3) + "%";
+}
+
+// ---------------------------------------------------------------- summary
+
+function showSummary(done) {
+  const fields = {
+    status: done.status === null ? "serving" : String(done.status),
+    size: done.size + " bytes",
+    total: formatMs(done.total_us),
+    stages: String(done.stages),
+  };
+  Object.entries(fields).forEach(([name, text]) => {
+    ui.summary.querySelector('[data-field="' + name + '"]').textContent = text;
+  });
+  ui.summary.hidden = false;
+}
+
+function summaryText(done) {
+  const what = done.status === null ? "Done: the server is up and serving" : "Done: status " + done.status;
+  return what + ", " + done.size + " bytes, " + formatMs(done.total_us) + ", " + done.stages + " stages.";
+}
+
+function announce(text) {
+  ui.status.textContent = text;
+}
+
+// ---------------------------------------------------------------- source
+
+function onStageClick(event) {
+  // A stage in the list, the picture or the trace shows its code beside the
+  // trace; a modified click still opens the full step page as a link.
+  if (event.button !== 0 || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  const target = event.target.closest("[data-show-step], [data-show-symbol], .probe-steps a, .chain .node");
+  if (!target) return;
+  event.preventDefault();
+  if (target.dataset.showSymbol) return showSpecimenNote(target.dataset.showSymbol);
+  const key = target.dataset.showStep || target.closest("[data-step]").dataset.step;
+  const row = target.closest(".trace-row");
+  if (row && !run.isRunning) { stopPlayback(); showCursor(Number(row.dataset.index)); }
+  showSource(key);
+}
+
+function stepUrl(key) {
+  const [tour, step] = key.split("/");
+  return ui.page.dataset.stepUrl
+    .replace("__tour__", encodeURIComponent(tour))
+    .replace("__step__", encodeURIComponent(step));
+}
+
+async function showSource(key) {
+  const url = stepUrl(key);
+  setSourcePanel([textElement("p", "source-hint", "Loading the code of " + key + "…")]);
+  try {
+    const lifted = await liftSource(url);
+    setSourcePanel([lifted.title, lifted.section, fullStepLink(url)]);
+    wireCopyButton(lifted.section);
+  } catch (error) {
+    setSourcePanel([textElement("p", "source-hint", "Could not load the code: " + error.message + " "), fullStepLink(url)]);
+  }
+}
+
+async function liftSource(url) {
+  // The step page already renders the highlighted source; reuse it, so the
+  // probe never shows code that differs from the tour's.
+  if (!sourceCache.has(url)) {
+    const response = await fetch(url, { headers: { Accept: "text/html" } });
+    if (!response.ok) throw new Error("the step page answered " + response.status);
+    sourceCache.set(url, await response.text());
+  }
+  const html = new DOMParser().parseFromString(sourceCache.get(url), "text/html");
+  const section = html.querySelector("section.source");
+  if (!section) throw new Error("the step page has no source panel");
+  const heading = html.querySelector("#step-title");
+  const title = textElement("h3", "source-title", heading ? heading.textContent : url);
+  return { title, section: document.importNode(section, true) };
+}
+
+function fullStepLink(url) {
+  const link = textElement("a", "source-link", "Read the full step →");
+  link.href = url;
+  return link;
+}
+
+function wireCopyButton(section) {
+  // site.js wires copy buttons at load; this one arrived later.
+  const button = section.querySelector(".copy-button");
+  if (!button || typeof copyCode !== "function") return;
+  button.hidden = false;
+  button.addEventListener("click", () => copyCode(button));
+}
+
+function showSpecimenNote(symbol) {
+  setSourcePanel([
+    textElement("h3", "source-title", qualname(symbol)),
+    textElement("p", "source-hint",
+      "This is the specimen's own code (" + symbol + "), not a tour step: the probe watches " +
+      "it so you can see where your view and hooks run in the chain."),
+  ]);
+}
+
+function setSourcePanel(children) {
+  const heading = ui.source.querySelector("#source-title");
+  ui.source.replaceChildren(heading, ...children);
+}
+
+// ---------------------------------------------------------------- helpers
+
+function textElement(tag, className, text) {
+  const element = document.createElement(tag);
+  element.className = className;
+  element.textContent = text;
+  return element;
+}
+
+function qualname(symbol) {
+  return symbol.includes(":") ? symbol.slice(symbol.indexOf(":") + 1) : symbol;
+}
+
+function formatMs(microseconds) {
+  return (microseconds / 1000).toFixed(2) + " ms";
+}
+
+function formatValue(value) {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function keepInView(row, container) {
+  // Scroll only the trace box, never the page, so replay does not jump around.
+  const top = row.offsetTop;
+  const bottom = top + row.offsetHeight;
+  if (top < container.scrollTop) container.scrollTop = top;
+  else if (bottom > container.scrollTop + container.clientHeight) {
+    container.scrollTop = bottom - container.clientHeight;
+  }
+}

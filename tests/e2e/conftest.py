@@ -1,0 +1,169 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against the real site.
+
+Follows /work/shared/BROWSER.md: never ``playwright install``; point the
+plugin at the system Chromium, keep it off the network, and serve the site
+with ``python -m walkthrough serve --port 0`` (so the CLI is exercised too).
+A failing test leaves a trace and a screenshot under ``test-results/``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+CHROMIUM_ARGS = [
+    "--disable-gpu",
+    "--disable-quic",
+    # Keep Chromium from resolving outside hosts; both EXCLUDEs or localhost breaks.
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+]
+SERVER_START_SECONDS = 15.0
+SERVER_STOP_SECONDS = 5.0
+RUNNING_PREFIX = "Running on "
+# Evidence for a red run, unless the command line already chose otherwise.
+FAILURE_EVIDENCE = {"--tracing": "retain-on-failure", "--screenshot": "only-on-failure"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep a trace and a screenshot of failing browser tests by default."""
+    given = " ".join(config.invocation_params.args)
+    for option, value in FAILURE_EVIDENCE.items():
+        name = option.lstrip("-")
+        if option not in given and getattr(config.option, name, None) == "off":
+            setattr(config.option, name, value)
+
+
+def chromium_path() -> str:
+    """Find Debian's Chromium: $CHROMIUM_PATH, then PATH, then /usr/bin."""
+    candidate = (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or "/usr/bin/chromium"
+    )
+    if not Path(candidate).exists():
+        pytest.fail(
+            f"Chromium not found at {candidate!r}: apt-get install -y chromium "
+            "(or set CHROMIUM_PATH). Never run `playwright install` here.",
+            pytrace=False,
+        )
+    return candidate
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict:
+    """Extend the plugin's launch options, so --headed and --slowmo still work."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": chromium_path(),
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
+
+
+def read_running_url(process: subprocess.Popen[str], timeout: float) -> str:
+    """Return the URL the server prints on its ``Running on`` line.
+
+    A reader thread keeps the wait within ``timeout`` even if the server
+    prints nothing, and drains its output for the rest of the session.
+    """
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in process.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, name="live-site-output", daemon=True).start()
+    seen = []
+    while True:
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            break
+        seen.append(line)
+        if line.startswith(RUNNING_PREFIX):
+            return line.removeprefix(RUNNING_PREFIX).strip()
+    raise RuntimeError(f"the site did not start in {timeout} s; it printed {seen!r}")
+
+
+@pytest.fixture(scope="session")
+def live_site() -> Iterator[str]:
+    """Serve the site in a subprocess on 127.0.0.1, port 0; yield its base URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "walkthrough", "serve", "--port", "0", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        yield read_running_url(process, SERVER_START_SECONDS)
+    finally:
+        process.terminate()
+        try:
+            process.wait(SERVER_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(SERVER_STOP_SECONDS)
+
+
+@pytest.fixture(scope="session")
+def base_url(live_site: str) -> str:
+    """Point ``page.goto("/...")`` at the live site."""
+    return live_site
+
+
+class PageWatch:
+    """Collect what a user would call broken: console errors, failed requests."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.console_errors: list[str] = []
+        self.failed_requests: list[str] = []
+        self.foreign_requests: list[str] = []
+        self.origin = base_url.rstrip("/")
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda error: self.console_errors.append(str(error)))
+        page.on("requestfailed", self.on_request_failed)
+        page.on("response", self.on_response)
+        page.on("request", self.on_request)
+
+    def on_console(self, message: Any) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def on_request_failed(self, request: Any) -> None:
+        # The page closes its EventSource on purpose at ``done`` (else the
+        # browser reconnects); if the server has not ended the body by then,
+        # Chromium reports the stream as aborted. That is not a failure.
+        is_closed_stream = "/probe/stream?" in request.url and (
+            request.failure == "net::ERR_ABORTED"
+        )
+        if not is_closed_stream:
+            self.failed_requests.append(f"{request.url}: {request.failure}")
+
+    def on_response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.failed_requests.append(f"{response.url}: {response.status}")
+
+    def on_request(self, request: Any) -> None:
+        if not request.url.startswith((self.origin + "/", "data:", "about:")):
+            self.foreign_requests.append(request.url)
+
+    def assert_clean(self) -> None:
+        """Fail with everything that went wrong, not just the first thing."""
+        assert self.console_errors == []
+        assert self.failed_requests == []
+        assert self.foreign_requests == []
+
+
+@pytest.fixture
+def watch(page: Page, base_url: str) -> PageWatch:
+    """Record console errors, failed and off-site requests of ``page``."""
+    return PageWatch(page, base_url)
