@@ -213,3 +213,16 @@ def test_pages_have_no_inline_script_or_style(site: object) -> None:
         assert "<style" not in page
         assert re.search(r"\sstyle=", page) is None
         assert re.search(r"\son[a-z]+=", page) is None
+
+
+def test_error_pages_keep_the_errors_own_headers(site: object) -> None:
+    connection = http.client.HTTPConnection(site.host, site.port, timeout=5)
+    try:
+        connection.request("POST", "/healthz")
+        response = connection.getresponse()
+        response.read()
+    finally:
+        connection.close()
+    assert response.status == 405
+    assert response.getheader("Allow") == "GET, HEAD, OPTIONS"
+    assert response.getheader("Content-Type") == "text/html; charset=utf-8"

@@ -1,4 +1,4 @@
-"""The ``walkthrough`` command: serve the site, run any WSGI app, check tours.
+"""The ``walkthrough`` command: serve, run any WSGI app, check, probe.
 
 Each subcommand is a small function that parses nothing itself: argparse
 hands it a namespace, and it returns the process exit code.
@@ -7,15 +7,19 @@ hands it a namespace, and it returns the process exit code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any, TextIO
 
 from walkthrough import __version__
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
+DEPTH_INDENT = "··"
 
 
 class AppImportError(Exception):
@@ -81,6 +85,126 @@ def command_check(args: argparse.Namespace) -> int:
     return check_main(argv)
 
 
+def command_probe(args: argparse.Namespace) -> int:
+    """Trace one real request (or the startup) and print each stage it ran.
+
+    The specimen's own output (its ``Running on`` line) goes to stderr, so
+    stdout holds only the timeline, or only JSON lines with ``--json``.
+    """
+    from walkthrough.framework.exceptions import BadRequest
+    from walkthrough.live import make_probe, parse_probe_request
+    from walkthrough.site import content_dir_for
+    from walkthrough.tour.content import ContentError, load_tours
+
+    mode = "startup" if args.startup else "request"
+    query = {"mode": mode, "method": args.method, "path": args.path}
+    try:
+        request = parse_probe_request(query)
+        tours = load_tours(content_dir_for(args.content))
+    except BadRequest as error:
+        print(f"walkthrough probe: {error.description}", file=sys.stderr)
+        return 2
+    except ContentError as error:
+        print(f"walkthrough probe: {error}", file=sys.stderr)
+        return 2
+    out = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        ending = relay_probe(make_probe(request, tours).run(), out, as_json=args.json)
+    if "error" in ending:
+        print(f"walkthrough probe: {ending['error']['message']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def relay_probe(
+    messages: Iterable[object], out: TextIO, *, as_json: bool
+) -> dict[str, Any]:
+    """Print the probe's messages; return how it ended (done or error).
+
+    JSON lines leave as each stage fires; the timeline waits for the end,
+    so each stage's line can show the facts its exit read too.
+    """
+    from walkthrough.probe.runner import ProbeDone
+    from walkthrough.probe.tracer import StageEvent
+
+    stages: list[dict[str, Any]] = []
+    ending = {"error": {"message": "The probe ended without a result."}}
+    for message in messages:
+        if isinstance(message, StageEvent):
+            stages.append(message.to_json())
+            if as_json:
+                print(json.dumps(stages[-1]), file=out, flush=True)
+            continue
+        name = "done" if isinstance(message, ProbeDone) else "error"
+        ending = {name: message.to_json()}
+    if as_json:
+        print(json.dumps(ending), file=out, flush=True)
+    else:
+        print_timeline(stages, ending, out)
+    return ending
+
+
+def print_timeline(
+    stages: list[dict[str, Any]], ending: dict[str, Any], out: TextIO
+) -> None:
+    """Print one line per stage entered, indented by depth, then a summary."""
+    thread = None
+    for stage in with_exit_facts(stages):
+        if stage["thread"] != thread:
+            thread = stage["thread"]
+            print(f"{'':12}[thread {thread}]", file=out)
+        print(timeline_line(stage), file=out)
+    print(ending_line(ending), file=out)
+
+
+def with_exit_facts(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the enter stages, each with the facts its exit read added.
+
+    Each exit closes the last open enter of its thread, as in the tracer.
+    """
+    enters: list[dict[str, Any]] = []
+    open_stages: dict[str, list[dict[str, Any]]] = {}
+    for stage in stages:
+        stack = open_stages.setdefault(stage["thread"], [])
+        if stage["phase"] == "enter":
+            entered = {**stage, "detail": dict(stage["detail"])}
+            enters.append(entered)
+            stack.append(entered)
+        elif stack:
+            stack.pop()["detail"].update(stage["detail"])
+    return enters
+
+
+def timeline_line(stage: dict[str, Any]) -> str:
+    """Format ``  12.34 ms  ··tour/step  Qual.name  key=value ...``."""
+    label = f"{stage['tour']}/{stage['step']}" if stage["tour"] else "specimen"
+    qualname = stage["symbol"].partition(":")[2]
+    facts = " ".join(
+        f"{key}={fact_text(value)}" for key, value in stage["detail"].items()
+    )
+    line = f"{stage['t_us'] / 1000:7.2f} ms  {DEPTH_INDENT * stage['depth']}{label}"
+    return f"{line}  {qualname}  {facts}".rstrip()
+
+
+def fact_text(value: object) -> str:
+    """Show a fact bare if it is one word, else as JSON (quoted, escaped)."""
+    text = str(value)
+    if isinstance(value, str | int) and text and not any(c.isspace() for c in text):
+        return text
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def ending_line(ending: dict[str, Any]) -> str:
+    """Summarise how the probe ended, in the timeline's last line."""
+    if "error" in ending:
+        return f"error: {ending['error']['message']}"
+    done = ending["done"]
+    timing = f"{done['total_us'] / 1000:.2f} ms, {done['stages']} stages"
+    if done["status"] is None:
+        return f"done: serving (startup, no request), {timing}"
+    return f"done: status {done['status']}, {done['size']} bytes, {timing}"
+
+
 def add_server_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--host``, ``--port`` and ``--quiet``, shared by server commands."""
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind")
@@ -114,6 +238,22 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the tours in a content dir")
     check.add_argument("--content", help="content directory (default: shipped tours)")
     check.set_defaults(handler=command_check)
+
+    probe = commands.add_parser(
+        "probe", help="trace one real request and print each stage it ran"
+    )
+    probe.add_argument(
+        "path", nargs="?", default="/index", help="path on the specimen app"
+    )
+    probe.add_argument("--method", default="GET", help="HTTP method (default: GET)")
+    probe.add_argument(
+        "--startup", action="store_true", help="trace the server starting instead"
+    )
+    probe.add_argument(
+        "--json", action="store_true", help="print JSON lines: stages, then the end"
+    )
+    probe.add_argument("--content", help="tours whose steps name the stages")
+    probe.set_defaults(handler=command_probe)
     return parser
 
 

@@ -25,7 +25,7 @@ from walkthrough.probe.runner import (
 )
 from walkthrough.probe.tracer import StageEvent, Watch
 from walkthrough.tour.content import Tour
-from walkthrough.tour.source import code_object
+from walkthrough.tour.source import code_objects
 
 PROBE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_PROBE_PATH_CHARS = 2048
@@ -74,16 +74,15 @@ def watches_for(tours: Iterable[Tour], *, prefer_tour: str) -> dict[CodeType, Wa
     """Map each code object a tour names to its step, ``prefer_tour`` first.
 
     One function can be a step in several tours (``serve_forever`` is in
-    startup and request); the tour being run live names the stage.
+    startup and request); the tour being run live names the stage. A step
+    whose symbol no longer resolves lights nothing rather than failing every
+    probe; ``walkthrough check`` reports it.
     """
     ordered = sorted(tours, key=lambda tour: tour.id != prefer_tour)
-    watched: dict[CodeType, Watch] = {}
-    for tour in ordered:
-        for step in tour.steps:
-            code = code_object(step.symbol)
-            if code is not None and code not in watched:
-                watched[code] = Watch(step.symbol, tour.id, step.id)
-    return watched
+    return {
+        code: Watch(ref.symbol, ref.tour_id, ref.step_id)
+        for code, ref in code_objects(ordered).items()
+    }
 
 
 def make_probe(request: ProbeRequest, tours: Iterable[Tour]) -> Probe:
@@ -135,20 +134,29 @@ class ProbeStream:
         self.is_closed = False
 
     def __iter__(self) -> Iterator[str]:
-        """Yield a comment at once (the browser sees the stream open), then events."""
+        """Yield a comment at once (the browser sees the stream open), then events.
+
+        The stream ends right after ``done`` or ``error``: the browser can
+        close it without aborting anything, and the probe's own cleanup
+        happens afterwards, in ``close``.
+        """
         yield ": probe started\n\n"
         for number, message in enumerate(self.messages, start=1):
             yield format_message(message, number)
+            if not isinstance(message, StageEvent):
+                return
 
     def close(self) -> None:
-        """Stop the probe (its ``finally`` shuts the specimen) and free the slot."""
+        """Free the slot, then stop the probe (its ``finally`` shuts the specimen).
+
+        The slot goes first: the run is over for the client, so its next probe
+        is not refused while this one's server takes its bounded time to stop.
+        """
         if self.is_closed:
             return
         self.is_closed = True
-        try:
-            self.messages.close()
-        finally:
-            self.limiter.release()
+        self.limiter.release()
+        self.messages.close()
 
 
 def format_message(message: StageEvent | ProbeDone | ProbeFailed, number: int) -> str:

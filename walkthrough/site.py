@@ -221,9 +221,9 @@ class Site:
         """Render 404s and other HTTP errors as pages in the site's style.
 
         Routing redirects never get here: ``handle_http_exception`` sends
-        them on untouched.
+        them on untouched. The error's own headers (Allow, Retry-After) stay.
         """
-        return self.render(
+        response = self.render(
             "error.html",
             status=error.code,
             page_title=error.name,
@@ -232,6 +232,10 @@ class Site:
             headline=ERROR_HEADLINES.get(error.code, error.name),
             description=error.description,
         )
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers.set(name, value)
+        return response
 
     def content_error(self, error: ContentError | SymbolError) -> Response:
         """Show an author exactly which tour line is broken, instead of a bare 500."""

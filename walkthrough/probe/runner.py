@@ -23,7 +23,9 @@ from walkthrough.probe.specimen import create_specimen, specimen_functions
 from walkthrough.probe.tracer import FrameHook, StageEvent, Tracer, Watch
 
 PROBE_TIMEOUT_SECONDS = 10.0
-SERVE_POLL_SECONDS = 0.05
+# How often the specimen's accept loop looks for shutdown: ``stop`` waits up
+# to this long, and holds the probe's slot meanwhile.
+SERVE_POLL_SECONDS = 0.01
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 SERVE_FOREVER_CODE = BaseWSGIServer.serve_forever.__code__
 
@@ -67,19 +69,36 @@ def with_specimen(watched: Mapping[CodeType, Watch]) -> dict[CodeType, Watch]:
 
 
 class ProbeServer(ThreadedWSGIServer):
-    """The specimen's server, which also says when a connection is over.
+    """The specimen's server, which also says when its request is over.
 
-    The probe's ``done`` waits for it, so the stages after the response
-    (teardown, closing the connection) are part of the run.
+    The probe's ``done`` waits until the connection's thread has left
+    ``process_request_thread`` and the accept loop has come round again, so
+    every stage of the request, in both threads, comes before ``done``.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self.connection_closed = threading.Event()
+        self.loop_resumed = threading.Event()
+        self.has_accepted = False
         super().__init__(*args, **kwargs)
 
-    def shutdown_request(self, request: Any) -> None:
-        """Close the connection as usual, then tell the probe."""
-        super().shutdown_request(request)
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Start the connection's thread as usual, then note the accept."""
+        super().process_request(request, client_address)
+        self.has_accepted = True
+
+    def service_actions(self) -> None:
+        """Say the loop came round after the accept: its stages are over.
+
+        ``serve_forever`` calls this once ``_handle_request_noblock`` returned;
+        without it, a slow server thread could report after ``done``.
+        """
+        if self.has_accepted:
+            self.loop_resumed.set()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve and close the connection as usual, then tell the probe."""
+        super().process_request_thread(request, client_address)
         self.connection_closed.set()
 
 
@@ -104,13 +123,17 @@ class Probe:
         )
 
     def run(self) -> Iterator[ProbeMessage]:
-        """Start the probe and yield each stage as it fires, then how it ended."""
+        """Start the probe and yield each stage as it fires, then how it ended.
+
+        The tracer stays on until ``stop`` returns: a startup cut short still
+        needs its hook to find the server it must shut down.
+        """
         self.start()
         try:
             yield from self.relay(time.monotonic() + self.timeout_seconds)
         finally:
-            self.tracer.stop()
             self.stop()
+            self.tracer.stop()
 
     def relay(self, deadline: float) -> Iterator[ProbeMessage]:
         """Yield queued stages until the end message or the deadline."""
@@ -194,6 +217,7 @@ class RequestProbe(Probe):
             self.messages.put(ProbeFailed(f"The probe request failed: {error}"))
             return
         self.server.connection_closed.wait(self.timeout_seconds)
+        self.server.loop_resumed.wait(self.timeout_seconds)
         self.finish(status, size)
 
     def fetch(self, port: int) -> tuple[int, int]:
@@ -215,8 +239,9 @@ class RequestProbe(Probe):
 class StartupProbe(Probe):
     """Trace the startup chain: create the app, run it, bind, listen, serve.
 
-    A second, untraced thread stops the server once ``serve_forever`` has
-    been entered, so the run ends by itself.
+    The run is done when the specimen enters ``serve_forever``: startup is
+    over and the server waits for connections. ``stop`` then shuts it down,
+    which ``run_simple``'s 0.5 s poll makes slow, so ``done`` does not wait.
     """
 
     def __init__(
@@ -230,43 +255,42 @@ class StartupProbe(Probe):
             timeout_seconds=timeout_seconds,
             on_enter={SERVE_FOREVER_CODE: self.found_server},
         )
-        self.serving = threading.Event()
         self.server: BaseWSGIServer | None = None
+        self.has_settled = threading.Event()
 
     def found_server(self, frame: FrameType) -> None:
-        """Remember the server ``serve_forever`` was called on, to stop it."""
+        """Keep the server ``serve_forever`` runs, to stop it; report done."""
         self.server = frame.f_locals["self"]
-        self.serving.set()
+        self.has_settled.set()
+        self.finish(None, 0)
 
     def start(self) -> None:
-        """Run the specimen in a traced thread and its stopper in another."""
+        """Run the specimen's startup in a traced thread."""
         self.startup = threading.Thread(
-            target=start_specimen, name="probe-startup", daemon=True
+            target=self.start_traced, name="probe-startup", daemon=True
         )
         self.tracer.trace_thread(self.startup)
         self.startup.start()
-        self.stopper = threading.Thread(
-            target=self.stop_when_serving, name="probe-stopper", daemon=True
-        )
-        self.stopper.start()
 
-    def stop_when_serving(self) -> None:
-        """Wait for ``serve_forever``, stop it, and report the run done."""
-        if not self.serving.wait(self.timeout_seconds):
-            self.messages.put(
-                ProbeFailed("The specimen did not start serving in time.")
-            )
-            return
-        self.server.shutdown()
-        self.startup.join(self.timeout_seconds)
-        self.finish(None, 0)
+    def start_traced(self) -> None:
+        """Start the specimen; a failure ends the run at once, with its reason."""
+        try:
+            start_specimen()
+        except Exception as error:
+            self.messages.put(ProbeFailed(f"The specimen failed to start: {error}"))
+        finally:
+            self.has_settled.set()
 
     def stop(self) -> None:
-        """Make sure the specimen's server is down and both threads are done."""
-        if self.server is not None and self.startup.is_alive():
+        """Shut the specimen's server down once it serves; wait for its thread.
+
+        A run cut short (the client left) may end before startup does: wait
+        for ``serve_forever`` first, or its server would run on, unowned.
+        """
+        self.has_settled.wait(self.timeout_seconds)
+        if self.server is not None:
             self.server.shutdown()
         self.startup.join(self.timeout_seconds)
-        self.stopper.join(self.timeout_seconds)
 
 
 def start_specimen() -> None:

@@ -113,14 +113,18 @@ class Tracer:
             self.leave(frame, watch, arg)
 
     def enter(self, frame: FrameType, watch: Watch) -> None:
-        """Report a watched stage starting, one level deeper in its thread."""
-        hook = self.on_enter.get(frame.f_code)
-        if hook is not None:
-            hook(frame)
+        """Report a watched stage starting, one level deeper in its thread.
+
+        The ``on_enter`` hook runs after the stage is reported, so a hook
+        that ends the run (the startup probe's) comes after the stage.
+        """
         thread_id = threading.get_ident()
         depth = self.depths.get(thread_id, 0)
         self.depths[thread_id] = depth + 1
         self.emit(watch, "enter", depth, read_facts(frame, "enter", None))
+        hook = self.on_enter.get(frame.f_code)
+        if hook is not None:
+            hook(frame)
 
     def leave(self, frame: FrameType, watch: Watch, result: object) -> None:
         """Report a watched stage returning, back at its entry depth."""

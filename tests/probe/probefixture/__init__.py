@@ -1,0 +1,1 @@
+"""Code for the probe's tests to watch, and an SSE client to read it live."""

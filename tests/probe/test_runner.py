@@ -1,0 +1,95 @@
+"""The runner cut short: a probe left early still cleans up after itself.
+
+``ProbeStream.close`` closes the probe's generator when a client hangs up;
+whatever stage the run had reached, its threads must end and its specimen
+server must stop, including a startup that had not reached serve_forever.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from walkthrough.live import watches_for
+from walkthrough.probe import specimen
+from walkthrough.probe.runner import Probe, RequestProbe, StartupProbe
+from walkthrough.probe.tracer import StageEvent
+from walkthrough.site import content_dir_for
+from walkthrough.tour.content import load_tours
+
+GATE_SECONDS = 10.0
+SETTLE_SECONDS = 10.0
+
+
+@pytest.fixture(scope="module")
+def watched() -> dict:
+    """Watch what the shipped tours name, as the site does."""
+    return watches_for(load_tours(content_dir_for(None)), prefer_tour="startup")
+
+
+def new_threads_after(before: set[threading.Thread]) -> list[str]:
+    """Wait, bounded, for threads started since ``before``; name those left."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    for thread in set(threading.enumerate()) - before:
+        thread.join(max(deadline - time.monotonic(), 0))
+    return sorted(thread.name for thread in set(threading.enumerate()) - before)
+
+
+def open_when_stopping(probe: Probe, gate: threading.Event) -> None:
+    """Open ``gate`` the moment the probe starts to stop, and not before."""
+    stop = probe.stop
+
+    def stop_after_opening() -> None:
+        gate.set()
+        stop()
+
+    probe.stop = stop_after_opening  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def held_startup(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Hold the specimen's startup after building the app, until opened."""
+    gate = threading.Event()
+    create: Callable = specimen.create_specimen
+
+    def create_then_wait():
+        app = create()
+        if not gate.wait(GATE_SECONDS):
+            raise TimeoutError("the test never opened the gate")
+        return app
+
+    monkeypatch.setattr(specimen, "create_specimen", create_then_wait)
+    yield gate
+    gate.set()
+
+
+def test_a_startup_left_before_serving_still_stops_its_server(
+    watched, held_startup
+) -> None:
+    before = set(threading.enumerate())
+    probe = StartupProbe(watched)
+    open_when_stopping(probe, held_startup)
+    messages = probe.run()
+    first = next(messages)
+    assert isinstance(first, StageEvent) and first.step == "create-app"
+    # The client leaves while startup is held, before serve_forever.
+    messages.close()
+    assert probe.server is not None
+    assert new_threads_after(before) == []
+    assert probe.server.socket.fileno() == -1  # the listening socket is closed
+
+
+def test_a_request_probe_left_after_its_first_stage_ends_cleanly(watched) -> None:
+    before = set(threading.enumerate())
+    probe = RequestProbe(watched, path="/stream")
+    messages = probe.run()
+    assert isinstance(next(messages), StageEvent)
+    messages.close()
+    assert new_threads_after(before) == []
+    port = probe.server.server_address[1]
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=SETTLE_SECONDS).close()
