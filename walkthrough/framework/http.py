@@ -350,6 +350,7 @@ def check_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str, st
             raise ValueError(f"Invalid response header name {name!r}.")
         if not FIELD_VALUE_RE.fullmatch(value.encode("latin-1", "replace")):
             raise ValueError(f"Header {name!r} has a control character in its value.")
-        if name.lower() == "content-length" and not value.isdigit():
+        is_number = value.isascii() and value.isdigit()
+        if name.lower() == "content-length" and not is_number:
             raise ValueError(f"Content-Length {value!r} is not a number.")
     return headers

@@ -438,6 +438,9 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
 
     def write(self, data: bytes) -> None:
         """Send one block of the body, preceded by the head the first time."""
+        if not isinstance(data, bytes):
+            # Checked before the head goes out, so the client still gets a 500.
+            raise TypeError(f"The app sent {type(data).__name__}, not bytes.")
         if self.headers_sent:
             self.wfile.write(self.frame(data))
             return
@@ -452,6 +455,10 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         headers = self.response_headers + self.framing_headers()
         headers.append(("Date", self.date_time_string()))
         headers.append(("Server", self.server_version))
+        if self.body.before_first_read is not None:
+            # RFC 9110 §10.1.1: answering before asking for the body (100
+            # Continue), say the connection closes instead of reading it.
+            self.close_connection = True
         if self.close_connection:
             headers.append(("Connection", "close"))
         elif self.request_version == "HTTP/1.0":
@@ -464,20 +471,27 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     def framing_headers(self) -> HeaderList:
         """Decide how the client will know where the body ends.
 
-        In order: the app's Content-Length, a length we can see, chunked for
-        HTTP/1.1, and for HTTP/1.0 closing the connection.
+        In order: the app's Content-Length, a length we can see (for HEAD
+        too), chunked for HTTP/1.1, and for HTTP/1.0 closing the connection.
         """
         self.is_chunked = False
         self.bytes_owed: int | None = None
-        self.has_body = self.command != "HEAD" and self.status_code not in (204, 304)
-        self.has_body = self.has_body and self.status_code >= 200
+        may_have_body = self.status_code >= 200 and self.status_code not in (204, 304)
+        self.has_body = may_have_body and self.command != "HEAD"
         declared = header_values(self.response_headers, "Content-Length")
-        if declared or not self.has_body:
+        if declared or not may_have_body:
             self.bytes_owed = int(declared[0]) if declared and self.has_body else None
             return []
-        if self.known_body_length is not None:
-            self.bytes_owed = self.known_body_length
-            return [("Content-Length", str(self.known_body_length))]
+        seen_length = self.known_body_length
+        if not self.has_body and not seen_length:
+            # RFC 9110 §9.3.2: HEAD gets the length GET would, if the app gave
+            # its body; an empty HEAD body (as Werkzeug's) tells us nothing.
+            seen_length = None
+        if seen_length is not None:
+            self.bytes_owed = seen_length if self.has_body else None
+            return [("Content-Length", str(seen_length))]
+        if not self.has_body:
+            return []
         if self.request_version == "HTTP/1.1":
             self.is_chunked = True
             return [("Transfer-Encoding", "chunked")]
