@@ -62,7 +62,13 @@ def command_run(args: argparse.Namespace) -> int:
     except AppImportError as error:
         print(f"walkthrough run: {error}", file=sys.stderr)
         return 2
-    run_simple(args.host, args.port, app, log_requests=not args.quiet)
+    run_simple(
+        args.host,
+        args.port,
+        app,
+        log_requests=not args.quiet,
+        use_reloader=args.reload,
+    )
     return 0
 
 
@@ -72,7 +78,11 @@ def command_serve(args: argparse.Namespace) -> int:
     from walkthrough.site import create_app
 
     run_simple(
-        args.host, args.port, create_app(args.content), log_requests=not args.quiet
+        args.host,
+        args.port,
+        create_app(args.content),
+        log_requests=not args.quiet,
+        use_reloader=args.reload,
     )
     return 0
 
@@ -213,6 +223,9 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--quiet", action="store_true", help="do not log a line per request"
+    )
+    parser.add_argument(
+        "--reload", action="store_true", help="restart when a Python file changes"
     )
 
 

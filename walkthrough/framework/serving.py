@@ -41,6 +41,12 @@ from walkthrough.framework.http import (
     split_target,
     strip_line_ending,
 )
+from walkthrough.framework.reloader import (
+    inherited_server_fd,
+    is_reloader_child,
+    run_with_reloader,
+    watch_for_changes,
+)
 from walkthrough.framework.streams import BodyStream, ChunkedStream, LimitedStream
 from walkthrough.framework.types import (
     ExcInfo,
@@ -76,12 +82,17 @@ def run_simple(
     threaded: bool = True,
     limits: ServerLimits | None = None,
     log_requests: bool = True,
+    use_reloader: bool = False,
 ) -> None:
     """Serve ``application`` until Ctrl-C or SIGTERM; ``App.run`` lands here.
 
-    Prints the address really bound, so ``--port 0`` tells its port.
+    Prints the address really bound, so ``--port 0`` tells its port. With
+    ``use_reloader``, this process only binds and restarts a child that
+    serves, each time a Python file changes (``reloader.py``).
     """
     configure_logging()
+    if use_reloader and not is_reloader_child():
+        raise SystemExit(run_with_reloader(hostname, port))
     server = make_server(
         hostname,
         port,
@@ -89,16 +100,30 @@ def run_simple(
         threaded=threaded,
         limits=limits,
         log_requests=log_requests,
+        fd=inherited_server_fd(),
     )
     print(f"Running on {server.url}", flush=True)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop_on_signal)
     try:
-        server.serve_forever()
+        serve(server, watch_files=use_reloader)
     except KeyboardInterrupt:
         log.info("Shutting down.")
     finally:
         server.server_close()
+
+
+def serve(server: BaseWSGIServer, *, watch_files: bool) -> None:
+    """Serve forever; or serve in a thread while this one watches files.
+
+    The watcher exits the process when a file changes, and the reloader's
+    parent starts a fresh child on the same socket.
+    """
+    if not watch_files:
+        server.serve_forever()
+        return
+    threading.Thread(target=server.serve_forever, name="serve", daemon=True).start()
+    watch_for_changes()
 
 
 def stop_on_signal(signum: int, frame: object) -> None:
@@ -124,8 +149,13 @@ def make_server(
     request_handler: type[WSGIRequestHandler] | None = None,
     limits: ServerLimits | None = None,
     log_requests: bool = True,
+    fd: int | None = None,
 ) -> BaseWSGIServer:
-    """Create a bound, listening server; threaded so a slow client waits alone."""
+    """Create a bound, listening server; threaded so a slow client waits alone.
+
+    ``fd`` is a socket already listening (the reloader's): serve on it
+    instead of binding a new one.
+    """
     server_class = ThreadedWSGIServer if threaded else BaseWSGIServer
     return server_class(
         host,
@@ -134,6 +164,7 @@ def make_server(
         handler=request_handler,
         limits=limits,
         log_requests=log_requests,
+        fd=fd,
     )
 
 
@@ -158,6 +189,7 @@ class BaseWSGIServer(HTTPServer):
         handler: type[WSGIRequestHandler] | None = None,
         limits: ServerLimits | None = None,
         log_requests: bool = True,
+        fd: int | None = None,
     ) -> None:
         self.app = app
         self.limits = limits or ServerLimits()
@@ -166,7 +198,22 @@ class BaseWSGIServer(HTTPServer):
         self.connection_lock = threading.Lock()
         if ":" in host:
             self.address_family = socket.AF_INET6
-        super().__init__((host, port), handler or WSGIRequestHandler)
+        handler = handler or WSGIRequestHandler
+        super().__init__((host, port), handler, bind_and_activate=fd is None)
+        if fd is not None:
+            self.adopt_socket(fd)
+
+    def adopt_socket(self, fd: int) -> None:
+        """Serve on a socket that is already bound and listening.
+
+        The reloader's parent binds once, so every child it restarts keeps
+        the same port, even one the kernel picked for ``--port 0``.
+        """
+        self.socket.close()
+        self.socket = socket.socket(fileno=fd)
+        self.server_address = self.socket.getsockname()
+        self.server_name = socket.getfqdn(self.server_address[0])
+        self.server_port = self.server_address[1]
 
     @property
     def url(self) -> str:
