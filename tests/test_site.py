@@ -120,7 +120,7 @@ def test_tour_page_lists_its_steps(site: object, tour_id: str) -> None:
     assert status == 200
     for tour, step_id, _ in shipped_steps():
         if tour == tour_id:
-            assert f'href="/tours/{tour_id}/{step_id}"' in page
+            assert f'href="{step_id}"' in page
 
 
 def test_index_links_every_tour_and_draws_the_chain(site: object) -> None:
@@ -226,3 +226,20 @@ def test_error_pages_keep_the_errors_own_headers(site: object) -> None:
     assert response.status == 405
     assert response.getheader("Allow") == "GET, HEAD, OPTIONS"
     assert response.getheader("Content-Type") == "text/html; charset=utf-8"
+
+
+def test_a_cached_step_page_shows_an_edit_on_the_next_request(
+    live_server, tmp_path: Path
+) -> None:
+    tour_file = tmp_path / "live.md"
+    tour_file.write_text(HOSTILE_TOUR.replace("<script>", "Before<script>"), "utf-8")
+    with live_server(create_app(tmp_path)) as server:
+        first = get(server, "/tours/live/try")[2]
+        assert first == get(server, "/tours/live/try")[2]
+        tour_file.write_text(
+            HOSTILE_TOUR.replace("<script>", "Edited<script>"), "utf-8"
+        )
+        page = get(server, "/tours/live/try")[2]
+    assert "Before" in first
+    assert "Edited" in page
+    assert "Before" not in page

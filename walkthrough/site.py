@@ -10,11 +10,13 @@ mounted under a sub-path.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment
 
 from walkthrough.framework.app import App
+from walkthrough.framework.conditional import generate_etag
 from walkthrough.framework.exceptions import HTTPException, NotFound
 from walkthrough.framework.globals import request
 from walkthrough.framework.helpers import jsonify, url_for
@@ -31,7 +33,12 @@ from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
 from walkthrough.tour.chain import layout_chain
 from walkthrough.tour.content import ContentError, Tour
-from walkthrough.tour.render import TourLibrary, TourLookupError, make_environment
+from walkthrough.tour.render import (
+    RenderedStep,
+    TourLibrary,
+    TourLookupError,
+    make_environment,
+)
 from walkthrough.tour.source import SymbolError, stylesheet
 
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
@@ -80,6 +87,37 @@ def highlight_stylesheet() -> str:
     )
 
 
+@dataclass(frozen=True)
+class RenderedPage:
+    """A page as it goes on the wire, with the ETag that names it."""
+
+    body: bytes
+    etag: str
+
+
+@dataclass(frozen=True)
+class CachedStepPage:
+    """A finished step page and the inputs it was made from.
+
+    The library returns the very same step and tour objects until a file
+    changes, so comparing by identity is both exact and cheap.
+    """
+
+    rendered: RenderedStep
+    tours: tuple[Tour, ...]
+    page: RenderedPage
+
+    def is_for(self, rendered: RenderedStep, tours: tuple[Tour, ...]) -> bool:
+        """Tell whether this page was made from exactly these inputs."""
+        return (
+            self.rendered is rendered
+            and len(self.tours) == len(tours)
+            and all(
+                mine is theirs for mine, theirs in zip(self.tours, tours, strict=True)
+            )
+        )
+
+
 class Site:
     """Hold the tours and the templates; each public method is a view."""
 
@@ -90,20 +128,30 @@ class Site:
         self.environment = environment
         self.limiter = limiter
         self.frame_ancestors = "'self'"
+        self.step_pages: dict[tuple[str, str, str], CachedStepPage] = {}
         self.highlight_css = highlight_stylesheet().encode("utf-8")
 
     def render(
         self, template: str, *, status: int = 200, **context: object
     ) -> Response:
         """Render a page with the navigation every page shows."""
+        return self.html_response(self.render_page(template, **context), status)
+
+    def render_page(self, template: str, **context: object) -> RenderedPage:
+        """Render a template to bytes and its ETag, with the site's navigation."""
         context.setdefault("nav_current", "")
         context.setdefault("nav_tours", self.library.tours())
         html = self.environment.get_template(template).render(
             url_for=url_for, **context
         )
-        response = Response(html, status, content_type=HTML)
+        body = html.encode("utf-8")
+        return RenderedPage(body, generate_etag(body))
+
+    def html_response(self, page: RenderedPage, status: int = 200) -> Response:
+        """Answer with a rendered page; a fresh client copy gets a bare 304."""
+        response = Response(page.body, status, content_type=HTML)
         if status == 200:
-            response.add_etag()
+            response.headers.set("ETag", page.etag)
             response.make_conditional(request)
         return response
 
@@ -137,13 +185,21 @@ class Site:
             raise NotFound(
                 f"There is no step {step_id!r} in tour {tour_id!r}."
             ) from None
-        return self.render(
-            "step.html",
-            page_title=f"{rendered.step.title} · {rendered.tour.title}",
-            nav_current=rendered.tour.id,
-            tour=rendered.tour,
-            rendered=rendered,
-        )
+        tours = tuple(self.library.tours())
+        key = (request.script_root, tour_id, step_id)
+        cached = self.step_pages.get(key)
+        if cached is None or not cached.is_for(rendered, tours):
+            page = self.render_page(
+                "step.html",
+                page_title=f"{rendered.step.title} · {rendered.tour.title}",
+                nav_current=rendered.tour.id,
+                nav_tours=tours,
+                tour=rendered.tour,
+                rendered=rendered,
+            )
+            cached = CachedStepPage(rendered, tours, page)
+            self.step_pages[key] = cached
+        return self.html_response(cached.page)
 
     def find_tour(self, tour_id: str) -> Tour:
         """Return the tour or raise 404 naming it."""

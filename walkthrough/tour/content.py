@@ -105,13 +105,20 @@ def content_directory(argument: str | os.PathLike[str] | None = None) -> Path:
 def tour_files(directory: str | os.PathLike[str]) -> list[Path]:
     """List the tour files of a content directory, skipping its README."""
     directory = Path(directory)
-    if not directory.is_dir():
-        raise ContentError(directory, None, "content directory not found")
-    return sorted(
-        path
-        for path in directory.glob("*.md")
-        if path.name.lower() not in SKIPPED_FILE_NAMES and path.is_file()
-    )
+    try:
+        # scandir knows each entry's type without a stat per file: this runs
+        # on every page request, to notice tours added or removed.
+        with os.scandir(directory) as entries:
+            names = [
+                entry.name
+                for entry in entries
+                if entry.name.endswith(".md")
+                and entry.name.lower() not in SKIPPED_FILE_NAMES
+                and entry.is_file()
+            ]
+    except (FileNotFoundError, NotADirectoryError):
+        raise ContentError(directory, None, "content directory not found") from None
+    return [directory / name for name in sorted(names)]
 
 
 def load_tours(directory: str | os.PathLike[str]) -> list[Tour]:
