@@ -11,6 +11,7 @@ import html
 import http.client
 import importlib
 import inspect
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -243,3 +244,27 @@ def test_a_cached_step_page_shows_an_edit_on_the_next_request(
     assert "Before" in first
     assert "Edited" in page
     assert "Before" not in page
+
+
+def test_search_works_without_scripts(site: object) -> None:
+    status, _, page = get(site, "/search?q=make_environ")
+    assert status == 200
+    assert 'href="/tours/request/environ"' in page
+    status, _, page = get(site, "/search?q=no-step-says-this")
+    assert status == 200
+    assert "No step mentions" in html.unescape(page)
+
+
+def test_search_index_lists_every_step(site: object) -> None:
+    connection = http.client.HTTPConnection(site.host, site.port, timeout=5)
+    try:
+        connection.request("GET", "/search-index.json")
+        response = connection.getresponse()
+        entries = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 200
+    assert {(e["tour_id"], e["step_id"]) for e in entries} == {
+        (tour, step) for tour, step, _ in shipped_steps()
+    }
+    assert all(e["text"] and "](" not in e["text"] for e in entries)

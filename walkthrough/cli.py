@@ -80,7 +80,7 @@ def command_serve(args: argparse.Namespace) -> int:
     run_simple(
         args.host,
         args.port,
-        create_app(args.content),
+        create_app(args.content, demo=args.demo),
         log_requests=not args.quiet,
         use_reloader=args.reload,
     )
@@ -241,6 +241,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the walkthrough site")
     add_server_options(serve)
     serve.add_argument("--content", help="tours to serve (default: the shipped ones)")
+    serve.add_argument(
+        "--demo", action="store_true", help="the site presents itself, in a loop"
+    )
     serve.set_defaults(handler=command_serve)
 
     run = commands.add_parser("run", help="serve a WSGI app: walkthrough run mod:app")

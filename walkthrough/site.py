@@ -39,12 +39,14 @@ from walkthrough.tour.render import (
     TourLookupError,
     make_environment,
 )
+from walkthrough.tour.search import SearchEntry, build_index, search
 from walkthrough.tour.source import SymbolError, stylesheet
 
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
 HTML = "text/html; charset=utf-8"
 EVENT_STREAM = "text/event-stream; charset=utf-8"
 LIVE_TOUR = "request"
+MAX_QUERY_CHARS = 200
 # No inline script, style or handler anywhere, so the policy can forbid them;
 # frame-ancestors says who may embed the site (a team may allow its wiki).
 CONTENT_SECURITY_POLICY = (
@@ -122,11 +124,18 @@ class Site:
     """Hold the tours and the templates; each public method is a view."""
 
     def __init__(
-        self, library: TourLibrary, environment: Environment, limiter: ProbeLimiter
+        self,
+        library: TourLibrary,
+        environment: Environment,
+        limiter: ProbeLimiter,
+        *,
+        demo: bool = False,
     ) -> None:
         self.library = library
         self.environment = environment
         self.limiter = limiter
+        self.demo = demo
+        self.search_index: tuple[tuple[Tour, ...], list[SearchEntry]] = ((), [])
         self.frame_ancestors = "'self'"
         self.step_pages: dict[tuple[str, str, str], CachedStepPage] = {}
         self.highlight_css = highlight_stylesheet().encode("utf-8")
@@ -141,6 +150,8 @@ class Site:
         """Render a template to bytes and its ETag, with the site's navigation."""
         context.setdefault("nav_current", "")
         context.setdefault("nav_tours", self.library.tours())
+        context.setdefault("query", "")
+        context.setdefault("demo", self.demo)
         html = self.environment.get_template(template).render(
             url_for=url_for, **context
         )
@@ -207,6 +218,35 @@ class Site:
             return self.library.tour(tour_id)
         except TourLookupError:
             raise NotFound(f"There is no tour called {tour_id!r}.") from None
+
+    def search_page(self) -> Response:
+        """Answer ``/search?q=`` on the server, so search works without scripts."""
+        query = request.args.get("q", "")[:MAX_QUERY_CHARS]
+        return self.render(
+            "search.html",
+            page_title=f"Search: {query}" if query else "Search",
+            query=query,
+            results=search(self.current_index(), query),
+        )
+
+    def search_index_json(self) -> Response:
+        """Serve every step as plain text, for search as you type."""
+        entries = [entry.to_json() for entry in self.current_index()]
+        response = jsonify(entries)
+        response.add_etag()
+        return response.make_conditional(request)
+
+    def current_index(self) -> list[SearchEntry]:
+        """Return the search entries, rebuilt only when a tour changed."""
+        tours = tuple(self.library.tours())
+        known_tours, entries = self.search_index
+        is_same = len(known_tours) == len(tours) and all(
+            mine is theirs for mine, theirs in zip(known_tours, tours, strict=True)
+        )
+        if not is_same:
+            entries = build_index(tours)
+            self.search_index = (tours, entries)
+        return entries
 
     def probe_page(self) -> Response:
         """Show the probe: scenarios to run, and the chain they light up."""
@@ -317,6 +357,7 @@ def create_app(
     content_dir: str | os.PathLike[str] | None = None,
     *,
     max_probes: int = DEFAULT_MAX_PROBES,
+    demo: bool = False,
 ) -> App:
     """Build the site's App: routes, error pages, tours and the probe."""
     directory = content_dir_for(content_dir)
@@ -324,7 +365,7 @@ def create_app(
     environment = make_environment(
         [shipped_path("templates")], resolve_link=relative_step_link
     )
-    site = Site(library, environment, ProbeLimiter(max_probes))
+    site = Site(library, environment, ProbeLimiter(max_probes), demo=demo)
     app = App(__name__, static_folder=str(shipped_path("static")))
     app.add_url_rule("/", "index", site.index)
     app.add_url_rule("/tours/<tour_id>/", "tour", site.tour)
@@ -332,6 +373,8 @@ def create_app(
     app.add_url_rule("/probe", "probe", site.probe_page)
     app.add_url_rule("/probe/stream", "probe_stream", site.probe_stream)
     app.add_url_rule("/probe/run", "probe_run", site.probe_run)
+    app.add_url_rule("/search", "search", site.search_page)
+    app.add_url_rule("/search-index.json", "search_index", site.search_index_json)
     app.add_url_rule("/healthz", "healthz", site.healthz)
     app.add_url_rule("/favicon.ico", "favicon", site.favicon)
     app.add_url_rule(
