@@ -56,6 +56,10 @@ class BodyStream(io.RawIOBase):
         """Copy the next body bytes into ``buffer`` (subclasses implement)."""
         raise NotImplementedError
 
+    def is_at_end(self) -> bool:
+        """Tell whether the whole body has been read (subclasses implement)."""
+        raise NotImplementedError
+
     def read_exactly(self, size: int) -> bytes:
         """Read ``size`` bytes from the connection, or fail if it closes early."""
         data = self.rfile.read(size)
@@ -71,6 +75,8 @@ class BodyStream(io.RawIOBase):
         """
         if self.before_first_read is not None:
             return False
+        if self.is_at_end():
+            return True
         block = memoryview(bytearray(DRAIN_BLOCK_BYTES))
         drained = 0
         while drained <= max_bytes:
@@ -93,6 +99,10 @@ class LimitedStream(BodyStream):
     ) -> None:
         super().__init__(rfile, before_first_read=before_first_read)
         self.remaining = length
+
+    def is_at_end(self) -> bool:
+        """Tell whether every byte Content-Length promised has been read."""
+        return self.remaining == 0
 
     def read_body_into(self, buffer: memoryview) -> int:
         """Copy at most the bytes still owed; the next request stays unread."""
@@ -125,6 +135,10 @@ class ChunkedStream(BodyStream):
         self.total_bytes = 0
         self.is_finished = False
         self.trailers: list[tuple[str, str]] = []
+
+    def is_at_end(self) -> bool:
+        """Tell whether the last chunk and the trailers have been read."""
+        return self.is_finished
 
     def read_body_into(self, buffer: memoryview) -> int:
         """Copy bytes of the current chunk, starting the next one as needed."""
