@@ -268,3 +268,17 @@ def test_search_index_lists_every_step(site: object) -> None:
         (tour, step) for tour, step, _ in shipped_steps()
     }
     assert all(e["text"] and "](" not in e["text"] for e in entries)
+
+
+def test_frame_ancestors_can_be_widened_but_not_injected(
+    live_server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WALKTHROUGH_FRAME_ANCESTORS", "'self' https://wiki.example.org")
+    with live_server(create_app()) as server:
+        _, headers, _ = get(server, "/healthz")
+    assert headers["Content-Security-Policy"].endswith(
+        "frame-ancestors 'self' https://wiki.example.org"
+    )
+    for bad in ("'self'; script-src *", "'self', *", "'self'\r\nX-Evil: 1"):
+        with pytest.raises(ValueError, match="frame-ancestors"):
+            create_app(frame_ancestors=bad)

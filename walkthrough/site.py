@@ -10,7 +10,9 @@ mounted under a sub-path.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment
@@ -47,6 +49,9 @@ HTML = "text/html; charset=utf-8"
 EVENT_STREAM = "text/event-stream; charset=utf-8"
 LIVE_TOUR = "request"
 MAX_QUERY_CHARS = 200
+MAX_CACHED_PAGES = 512
+FRAME_ANCESTORS_ENV_VAR = "WALKTHROUGH_FRAME_ANCESTORS"
+DEFAULT_FRAME_ANCESTORS = "'self'"
 # No inline script, style or handler anywhere, so the policy can forbid them;
 # frame-ancestors says who may embed the site (a team may allow its wiki).
 CONTENT_SECURITY_POLICY = (
@@ -98,26 +103,49 @@ class RenderedPage:
 
 
 @dataclass(frozen=True)
-class CachedStepPage:
-    """A finished step page and the inputs it was made from.
+class CachedPage:
+    """A finished page and the objects it was made from.
 
-    The library returns the very same step and tour objects until a file
-    changes, so comparing by identity is both exact and cheap.
+    The library returns the very same tour and step objects until a file
+    changes, so comparing the inputs by identity is both exact and cheap.
     """
 
-    rendered: RenderedStep
-    tours: tuple[Tour, ...]
+    inputs: tuple[object, ...]
     page: RenderedPage
 
-    def is_for(self, rendered: RenderedStep, tours: tuple[Tour, ...]) -> bool:
-        """Tell whether this page was made from exactly these inputs."""
-        return (
-            self.rendered is rendered
-            and len(self.tours) == len(tours)
-            and all(
-                mine is theirs for mine, theirs in zip(self.tours, tours, strict=True)
-            )
+    def is_for(self, inputs: tuple[object, ...]) -> bool:
+        """Tell whether this page was made from exactly these objects."""
+        return len(self.inputs) == len(inputs) and all(
+            mine is theirs for mine, theirs in zip(self.inputs, inputs, strict=True)
         )
+
+
+class PageCache:
+    """Keep finished pages until an input changes; never more than a bound.
+
+    The key holds the script root, which a trusted proxy's header sets, so
+    the cache is emptied when full rather than allowed to grow.
+    """
+
+    def __init__(self, max_pages: int = MAX_CACHED_PAGES) -> None:
+        self.max_pages = max_pages
+        self.pages: dict[tuple[str, ...], CachedPage] = {}
+
+    def get_or_render(
+        self,
+        key: tuple[str, ...],
+        inputs: tuple[object, ...],
+        render: Callable[[], RenderedPage],
+    ) -> RenderedPage:
+        """Return the cached page for ``key``, rendering it if stale or absent."""
+        cached = self.pages.get(key)
+        if cached is not None and cached.is_for(inputs):
+            return cached.page
+        if len(self.pages) >= self.max_pages:
+            self.pages.clear()
+        page = render()
+        self.pages[key] = CachedPage(inputs, page)
+        return page
 
 
 class Site:
@@ -136,8 +164,8 @@ class Site:
         self.limiter = limiter
         self.demo = demo
         self.search_index: tuple[tuple[Tour, ...], list[SearchEntry]] = ((), [])
-        self.frame_ancestors = "'self'"
-        self.step_pages: dict[tuple[str, str, str], CachedStepPage] = {}
+        self.frame_ancestors = DEFAULT_FRAME_ANCESTORS
+        self.pages = PageCache()
         self.highlight_css = highlight_stylesheet().encode("utf-8")
 
     def render(
@@ -168,11 +196,18 @@ class Site:
 
     def index(self) -> Response:
         """Show every tour and the picture of the whole chain."""
-        tours = self.library.tours()
-        return self.render(
+        tours = tuple(self.library.tours())
+        key = (request.script_root, "index")
+        render = partial(self.render_index, tours)
+        return self.html_response(self.pages.get_or_render(key, tours, render))
+
+    def render_index(self, tours: tuple[Tour, ...]) -> RenderedPage:
+        """Render the index: the tours and their chain picture."""
+        return self.render_page(
             "index.html",
             page_title="How a Python web framework really works",
             nav_current="tours",
+            nav_tours=tours,
             tours=tours,
             chain=layout_chain(tours),
         )
@@ -180,10 +215,18 @@ class Site:
     def tour(self, tour_id: str) -> Response:
         """Show a tour's introduction and its list of steps."""
         tour = self.find_tour(tour_id)
-        return self.render(
+        tours = tuple(self.library.tours())
+        key = (request.script_root, "tour", tour_id)
+        render = partial(self.render_tour, tour, tours)
+        return self.html_response(self.pages.get_or_render(key, tours, render))
+
+    def render_tour(self, tour: Tour, tours: tuple[Tour, ...]) -> RenderedPage:
+        """Render a tour's page: its introduction and its steps."""
+        return self.render_page(
             "tour.html",
             page_title=tour.title,
             nav_current=tour.id,
+            nav_tours=tours,
             tour=tour,
             intro=self.library.render_intro(tour.id),
         )
@@ -197,20 +240,23 @@ class Site:
                 f"There is no step {step_id!r} in tour {tour_id!r}."
             ) from None
         tours = tuple(self.library.tours())
-        key = (request.script_root, tour_id, step_id)
-        cached = self.step_pages.get(key)
-        if cached is None or not cached.is_for(rendered, tours):
-            page = self.render_page(
-                "step.html",
-                page_title=f"{rendered.step.title} · {rendered.tour.title}",
-                nav_current=rendered.tour.id,
-                nav_tours=tours,
-                tour=rendered.tour,
-                rendered=rendered,
-            )
-            cached = CachedStepPage(rendered, tours, page)
-            self.step_pages[key] = cached
-        return self.html_response(cached.page)
+        key = (request.script_root, "step", tour_id, step_id)
+        render = partial(self.render_step, rendered, tours)
+        page = self.pages.get_or_render(key, (rendered, *tours), render)
+        return self.html_response(page)
+
+    def render_step(
+        self, rendered: RenderedStep, tours: tuple[Tour, ...]
+    ) -> RenderedPage:
+        """Render a step's page around its cached prose and code."""
+        return self.render_page(
+            "step.html",
+            page_title=f"{rendered.step.title} · {rendered.tour.title}",
+            nav_current=rendered.tour.id,
+            nav_tours=tours,
+            tour=rendered.tour,
+            rendered=rendered,
+        )
 
     def find_tour(self, tour_id: str) -> Tour:
         """Return the tour or raise 404 naming it."""
@@ -353,11 +399,28 @@ ERROR_HEADLINES = {
 }
 
 
+def frame_ancestors_for(argument: str | None) -> str:
+    """Pick who may frame the site: the argument, the env var, else 'self'.
+
+    The value goes into the CSP header, so a ``;`` (a new directive), a
+    comma (a second policy) or a line break is refused at startup.
+    """
+    chosen = argument or os.environ.get(FRAME_ANCESTORS_ENV_VAR) or ""
+    chosen = chosen.strip() or DEFAULT_FRAME_ANCESTORS
+    if any(character in chosen for character in ";,\r\n"):
+        raise ValueError(
+            f"frame-ancestors {chosen!r}: give a space-separated CSP source list, "
+            "e.g. \"'self' https://wiki.example.org\" (no ';', ',' or newlines)"
+        )
+    return chosen
+
+
 def create_app(
     content_dir: str | os.PathLike[str] | None = None,
     *,
     max_probes: int = DEFAULT_MAX_PROBES,
     demo: bool = False,
+    frame_ancestors: str | None = None,
 ) -> App:
     """Build the site's App: routes, error pages, tours and the probe."""
     directory = content_dir_for(content_dir)
@@ -366,6 +429,7 @@ def create_app(
         [shipped_path("templates")], resolve_link=relative_step_link
     )
     site = Site(library, environment, ProbeLimiter(max_probes), demo=demo)
+    site.frame_ancestors = frame_ancestors_for(frame_ancestors)
     app = App(__name__, static_folder=str(shipped_path("static")))
     app.add_url_rule("/", "index", site.index)
     app.add_url_rule("/tours/<tour_id>/", "tour", site.tour)
