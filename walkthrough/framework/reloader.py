@@ -24,6 +24,9 @@ RUN_MAIN_ENV_VAR = "WALKTHROUGH_RUN_MAIN"
 SERVER_FD_ENV_VAR = "WALKTHROUGH_SERVER_FD"
 RESTART_EXIT_CODE = 3
 POLL_INTERVAL_SECONDS = 1.0
+# When this module was imported: before the app's own modules, so a file
+# saved while they load (after its old text was read) still counts as changed.
+IMPORTED_AT_NS = time.time_ns()
 
 
 def is_reloader_child() -> bool:
@@ -111,22 +114,37 @@ def file_stamps() -> dict[str, int]:
     return stamps
 
 
-def changed_file(before: dict[str, int], after: dict[str, int]) -> str | None:
-    """Return a file whose stamp differs between two snapshots, if any."""
+def changed_file(
+    before: dict[str, int], after: dict[str, int], since_ns: int
+) -> str | None:
+    """Return a file that changed: a new stamp, or new to us and newer than start.
+
+    A file first seen now (the first scan, or a module imported lazily) has
+    no stamp to compare with, so its time is compared with ``since_ns``.
+    """
     for filename, stamp in after.items():
-        if before.get(filename, stamp) != stamp:
+        known = before.get(filename)
+        if stamp != known if known is not None else stamp > since_ns:
             return filename
     return None
 
 
 def watch_for_changes() -> None:
-    """Poll loaded files until one changes, then exit to be restarted."""
-    before = file_stamps()
+    """Poll loaded files until one changes, then exit to be restarted.
+
+    A child whose parent died (killed outright, so it could not stop the
+    child) exits too, rather than serve on as an orphan nobody can restart.
+    """
+    parent = os.getppid()
+    before: dict[str, int] = {}
     while True:
-        time.sleep(POLL_INTERVAL_SECONDS)
         after = file_stamps()
-        filename = changed_file(before, after)
+        filename = changed_file(before, after, IMPORTED_AT_NS)
         if filename is not None:
             log.info("Detected a change in %s, reloading.", filename)
             sys.exit(RESTART_EXIT_CODE)
         before = after
+        time.sleep(POLL_INTERVAL_SECONDS)
+        if os.getppid() != parent:
+            log.info("The reloader's parent is gone; stopping.")
+            sys.exit(0)
