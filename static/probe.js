@@ -130,8 +130,32 @@ function syncModeFields() {
 
 // ---------------------------------------------------------------- a run
 
+// The demo mode (demo.js) presses Run for the audience through this, and
+// listens for "walkthrough:probe-done" on document to know when to move on.
+window.walkthroughProbe = { run: runFromScript };
+
+function runFromScript(options) {
+  // Fill the form as a person would (mode, then scenario or method and path),
+  // then run it; false if the page is not set up yet.
+  if (!ui.form) return false;
+  const mode = ui.form.querySelector('input[name="mode"][value="' + CSS.escape(options.mode || "request") + '"]');
+  if (mode) mode.checked = true;
+  const scenario = options.scenario &&
+    ui.scenarios.querySelector('input[name="scenario"][value="' + CSS.escape(options.scenario) + '"]');
+  ui.method.value = scenario ? scenario.dataset.method : options.method || ui.method.value;
+  ui.path.value = scenario ? scenario.dataset.path : options.path || ui.path.value;
+  matchScenario();
+  syncModeFields();
+  beginRun();
+  return true;
+}
+
 function startRun(event) {
   event.preventDefault();
+  beginRun();
+}
+
+function beginRun() {
   const problem = currentMode() === "request" ? checkPath(ui.path.value) : "";
   if (problem) {
     announce(problem);
@@ -247,6 +271,9 @@ function finishRun(done, errorMessage) {
     announce(errorMessage);
   }
   ui.traceEmpty.hidden = run.events.length > 0;
+  document.dispatchEvent(new CustomEvent("walkthrough:probe-done", {
+    detail: { done, error: errorMessage },
+  }));
 }
 
 // ---------------------------------------------------------------- stages

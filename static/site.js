@@ -1,5 +1,6 @@
 // walkthrough: small enhancements on top of pages that work without scripts.
-// Theme toggle (remembered), keyboard steps (←/→, j/k), copy buttons.
+// Theme toggle (remembered), keyboard steps (←/→, j/k), copy buttons,
+// line-number links out of the Tab order.
 "use strict";
 
 (function applySavedTheme() {
@@ -48,27 +49,48 @@ function followRel(rel) {
   if (link) window.location.assign(link.href);
 }
 
+function isScrollingPanel(event) {
+  // A focused code panel scrolls sideways with ←/→, as a keyboard user
+  // expects of a scroll box; j/k still change steps from there.
+  return event.key.startsWith("Arrow") && event.target.closest('[role="region"][tabindex="0"]');
+}
+
 function onKeydown(event) {
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-  if (isTyping(event)) return;
+  if (isTyping(event) || isScrollingPanel(event)) return;
   if (event.key === "ArrowRight" || event.key === "j") followRel("next");
   if (event.key === "ArrowLeft" || event.key === "k") followRel("prev");
 }
 
+function codeText(panel) {
+  // pygments puts the numbers in td.linenos and the code in td.code: take the
+  // code cell only, so a paste never carries line numbers.
+  const code = panel.querySelector(".source-body td.code pre")
+    || panel.querySelector(".source-body pre");
+  return code ? code.textContent.replace(/\n$/, "") : "";
+}
+
 async function copyCode(button) {
   const panel = button.closest(".source");
-  const code = panel && panel.querySelector(".source-body .code pre, .source-body pre");
-  if (!code) return;
-  const text = Array.from(code.querySelectorAll("span.line, .line"))
-    .map((line) => line.textContent.replace(/\n$/, ""))
-    .join("\n") || code.textContent;
+  const text = panel ? codeText(panel) : "";
+  if (!text) return;
   try {
     await navigator.clipboard.writeText(text);
     button.textContent = "Copied";
   } catch (error) {
+    // No clipboard access (an insecure origin, a denied permission).
     button.textContent = "Select and copy";
   }
   setTimeout(() => { button.textContent = "Copy"; }, 1500);
+}
+
+function quietLineNumbers() {
+  // Each line number is a link (to share #L-123), so a code panel would cost
+  // a keyboard user one Tab per line. The panel itself takes focus and
+  // scrolls; the numbers stay links for the mouse and for shared URLs.
+  document.querySelectorAll(".source-body .linenos a").forEach((link) => {
+    link.tabIndex = -1;
+  });
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -84,5 +106,6 @@ document.addEventListener("DOMContentLoaded", () => {
     button.hidden = false;
     button.addEventListener("click", () => copyCode(button));
   });
+  quietLineNumbers();
   document.addEventListener("keydown", onKeydown);
 });

@@ -1,0 +1,310 @@
+// walkthrough: search as you type, on top of the header's plain GET form.
+// Without this script the form still submits to /search?q=, which the server
+// answers; with it, a listbox of matching steps opens under the field
+// (the ARIA combobox pattern: arrows move, Enter opens, Escape closes).
+// Ranking mirrors walkthrough/tour/search.py, so both searches agree.
+"use strict";
+
+// One closure, so these names never clash with site.js, probe.js or demo.js.
+(function searchAsYouType() {
+  const SEARCH_MAX_OPTIONS = 8;
+  const SEARCH_MAX_RESULTS = 50; // MAX_RESULTS in search.py: the full page's cap
+  const SEARCH_ANNOUNCE_DELAY_MS = 400;
+  const SEARCH_SCORES = { title: 100, symbol: 10, text: 1 };
+
+  const search = {
+    input: null,
+    popup: null,      // wraps the listbox and the "nothing found" note
+    listbox: null,
+    empty: null,
+    status: null,     // a polite live region: screen readers hear the count
+    entries: null,    // the index once fetched; null until then
+    loading: null,    // the one fetch of the index, shared by every caller
+    options: [],      // {element, href} of the listbox, in order
+    active: -1,       // index into options, -1 when none is highlighted
+    announceTimer: null,
+  };
+
+  // ---------------------------------------------------------------- ranking
+
+  function searchWords(query) {
+    // casefold() in Python; lower case is close enough for code and English.
+    return query.toLowerCase().split(/\s+/).filter(Boolean);
+  }
+
+  function scoreEntry(entry, words) {
+    // Every word must match; a title hit beats a symbol hit beats a prose hit.
+    const fields = {
+      title: entry.title.toLowerCase(),
+      symbol: entry.symbol.toLowerCase(),
+      text: entry.text.toLowerCase(),
+    };
+    let total = 0;
+    for (const word of words) {
+      const field = ["title", "symbol", "text"].find((name) => fields[name].includes(word));
+      if (!field) return 0;
+      total += SEARCH_SCORES[field];
+    }
+    return total;
+  }
+
+  function rankEntries(entries, query) {
+    // Best first; equal scores keep tour order, as Python's sort does.
+    const words = searchWords(query);
+    if (!words.length) return [];
+    return entries
+      .map((entry, index) => ({ entry, index, score: scoreEntry(entry, words) }))
+      .filter((item) => item.score > 0)
+      .sort((a, b) => b.score - a.score || a.index - b.index)
+      .slice(0, SEARCH_MAX_RESULTS)
+      .map((item) => item.entry);
+  }
+
+  // ---------------------------------------------------------------- the index
+
+  function loadIndex() {
+    // Fetched once, on first focus: pages that nobody searches cost nothing.
+    if (!search.loading) {
+      search.loading = fetch(search.input.dataset.index, { credentials: "same-origin" })
+        .then((response) => {
+          if (!response.ok) throw new Error("search index: HTTP " + response.status);
+          return response.json();
+        })
+        .then((entries) => { search.entries = entries; })
+        .catch(() => {
+          // The form still submits to the server's /search; try again next focus.
+          search.loading = null;
+        });
+    }
+    return search.loading;
+  }
+
+  // ---------------------------------------------------------------- building
+
+  function stepHref(entry) {
+    // The index lists ids; step URLs are /tours/<tour>/<step> under the site root.
+    const root = search.input.form.action.replace(/search$/, "");
+    return root + "tours/" + encodeURIComponent(entry.tour_id) + "/" + encodeURIComponent(entry.step_id);
+  }
+
+  function markWords(text, words) {
+    // Highlight the query's words in a title, with text nodes only (no HTML).
+    const fragment = document.createDocumentFragment();
+    const lower = text.toLowerCase();
+    let at = 0;
+    while (at < text.length) {
+      const next = nextHit(lower, words, at);
+      if (!next) break;
+      fragment.append(text.slice(at, next.start));
+      const mark = document.createElement("mark");
+      mark.textContent = text.slice(next.start, next.end);
+      fragment.append(mark);
+      at = next.end;
+    }
+    fragment.append(text.slice(at));
+    return fragment;
+  }
+
+  function nextHit(lower, words, from) {
+    // The earliest, then longest, occurrence of any word at or after `from`.
+    let best = null;
+    for (const word of words) {
+      const start = lower.indexOf(word, from);
+      if (start < 0) continue;
+      if (!best || start < best.start || (start === best.start && start + word.length > best.end)) {
+        best = { start, end: start + word.length };
+      }
+    }
+    return best;
+  }
+
+  function optionElement(id, href, parts) {
+    // One role="option": not a link (options may not hold controls), but it
+    // carries its URL so Enter or a click can go there.
+    const item = document.createElement("li");
+    item.id = id;
+    item.setAttribute("role", "option");
+    item.setAttribute("aria-selected", "false");
+    item.className = "search-option";
+    item.append(...parts);
+    return { element: item, href };
+  }
+
+  function entryOption(entry, index, words) {
+    const title = document.createElement("span");
+    title.className = "search-option-title";
+    title.append(markWords(entry.title, words));
+    const where = document.createElement("span");
+    where.className = "search-option-where";
+    // The qualified name is enough to recognise; the module is in the step.
+    where.textContent = entry.tour_title + " · " + entry.symbol.split(":").pop();
+    return optionElement("site-search-option-" + index, stepHref(entry), [title, where]);
+  }
+
+  function allResultsOption(count, query) {
+    // More matches than fit: the last option opens the server's full list.
+    const label = document.createElement("span");
+    label.className = "search-option-title";
+    label.textContent = "All " + count + " matching steps →";
+    const href = search.input.form.action + "?q=" + encodeURIComponent(query);
+    return optionElement("site-search-option-all", href, [label]);
+  }
+
+  // ---------------------------------------------------------------- showing
+
+  function showResults() {
+    // Rebuild the listbox for the field's current text.
+    const query = search.input.value.trim();
+    if (!query || !search.entries) return closeResults();
+    const results = rankEntries(search.entries, query);
+    const words = searchWords(query);
+    search.options = results.slice(0, SEARCH_MAX_OPTIONS).map((entry, index) => entryOption(entry, index, words));
+    if (results.length > SEARCH_MAX_OPTIONS) search.options.push(allResultsOption(results.length, query));
+    search.listbox.replaceChildren(...search.options.map((option) => option.element));
+    search.active = -1;
+    search.input.removeAttribute("aria-activedescendant");
+    search.popup.hidden = false;
+    search.listbox.hidden = results.length === 0;
+    search.empty.hidden = results.length > 0;
+    search.input.setAttribute("aria-expanded", String(results.length > 0));
+    announceCount(results.length, query);
+  }
+
+  function announceCount(count, query) {
+    // Wait until typing pauses, so a screen reader says one count, not one
+    // per key pressed.
+    clearTimeout(search.announceTimer);
+    search.announceTimer = setTimeout(() => {
+      search.status.textContent = count
+        ? count + (count === 1 ? " step matches" : " steps match") + " “" + query + "”. Use the arrow keys to choose one."
+        : "No step mentions every word of “" + query + "”.";
+    }, SEARCH_ANNOUNCE_DELAY_MS);
+  }
+
+  function closeResults() {
+    search.popup.hidden = true;
+    search.active = -1;
+    search.input.setAttribute("aria-expanded", "false");
+    search.input.removeAttribute("aria-activedescendant");
+  }
+
+  function isOpen() {
+    return !search.popup.hidden && !search.listbox.hidden;
+  }
+
+  function highlight(index) {
+    // Move the active option; focus stays in the field (aria-activedescendant).
+    search.options.forEach((option, at) => {
+      option.element.setAttribute("aria-selected", String(at === index));
+    });
+    search.active = index;
+    const option = search.options[index];
+    search.input.setAttribute("aria-activedescendant", option.element.id);
+    option.element.scrollIntoView({ block: "nearest" });
+  }
+
+  function moveActive(step) {
+    // Wrap around at either end, like most comboboxes.
+    const count = search.options.length;
+    if (!count) return;
+    const from = search.active < 0 ? (step > 0 ? -1 : count) : search.active;
+    highlight((from + step + count) % count);
+  }
+
+  function openOption(index) {
+    window.location.assign(search.options[index].href);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  function onSearchKey(event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!isOpen()) showResults();
+      if (isOpen()) moveActive(event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "Enter" && isOpen() && search.active >= 0) {
+      // Otherwise Enter submits the form to /search, as without scripts.
+      event.preventDefault();
+      openOption(search.active);
+    } else if (event.key === "Escape" && !search.popup.hidden) {
+      // First Escape closes the list and keeps the text; a second one clears
+      // the field (the browser's own behaviour for type="search").
+      event.preventDefault();
+      closeResults();
+    }
+  }
+
+  function onSearchFocus() {
+    loadIndex().then(() => {
+      if (document.activeElement === search.input && search.input.value.trim()) showResults();
+    });
+  }
+
+  function onSearchInput() {
+    if (search.entries) showResults();
+    else loadIndex().then(showResults);
+  }
+
+  function keepFocus(event) {
+    // A press in the popup (its scrollbar too) must not blur the field, or
+    // blur would close the list before the click lands.
+    event.preventDefault();
+  }
+
+  function onOptionClick(event) {
+    const item = event.target.closest('[role="option"]');
+    if (!item) return;
+    openOption(search.options.findIndex((option) => option.element === item));
+  }
+
+  function onSearchBlur() {
+    closeResults();
+  }
+
+  // ---------------------------------------------------------------- setup
+
+  function buildPopup(form) {
+    // The popup lives inside the form, so it is positioned under the field.
+    const popup = document.createElement("div");
+    popup.className = "search-popup";
+    popup.hidden = true;
+    const listbox = document.createElement("ul");
+    listbox.id = "site-search-results";
+    listbox.setAttribute("role", "listbox");
+    listbox.setAttribute("aria-label", "Matching steps");
+    const empty = document.createElement("p");
+    empty.className = "search-empty";
+    empty.textContent = "No step mentions every word. Try fewer words, or a function's name.";
+    // A polite live region, but not role="status": the probe page's own
+    // status line stays the page's one status.
+    const status = document.createElement("p");
+    status.id = "site-search-status";
+    status.className = "visually-hidden";
+    status.setAttribute("aria-live", "polite");
+    status.setAttribute("aria-atomic", "true");
+    popup.append(listbox, empty);
+    form.append(popup, status);
+    Object.assign(search, { popup, listbox, empty, status });
+  }
+
+  function setUpSearch() {
+    const input = document.getElementById("site-search-input");
+    if (!input || !input.dataset.index || !window.fetch) return;
+    search.input = input;
+    buildPopup(input.form);
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", search.listbox.id);
+    input.addEventListener("focus", onSearchFocus);
+    input.addEventListener("input", onSearchInput);
+    input.addEventListener("keydown", onSearchKey);
+    input.addEventListener("blur", onSearchBlur);
+    search.popup.addEventListener("mousedown", keepFocus);
+    search.popup.addEventListener("click", onOptionClick);
+  }
+
+  // Deferred, so the header is already parsed when this runs.
+  setUpSearch();
+})();
