@@ -115,9 +115,14 @@ class CachedPage:
 
     def is_for(self, inputs: tuple[object, ...]) -> bool:
         """Tell whether this page was made from exactly these objects."""
-        return len(self.inputs) == len(inputs) and all(
-            mine is theirs for mine, theirs in zip(self.inputs, inputs, strict=True)
-        )
+        return are_same_objects(self.inputs, inputs)
+
+
+def are_same_objects(mine: tuple[object, ...], theirs: tuple[object, ...]) -> bool:
+    """Compare two tuples item by item by identity, not by value (cheap, exact)."""
+    return len(mine) == len(theirs) and all(
+        one is other for one, other in zip(mine, theirs, strict=True)
+    )
 
 
 class PageCache:
@@ -286,10 +291,7 @@ class Site:
         """Return the search entries, rebuilt only when a tour changed."""
         tours = tuple(self.library.tours())
         known_tours, entries = self.search_index
-        is_same = len(known_tours) == len(tours) and all(
-            mine is theirs for mine, theirs in zip(known_tours, tours, strict=True)
-        )
-        if not is_same:
+        if not are_same_objects(known_tours, tours):
             entries = build_index(tours)
             self.search_index = (tours, entries)
         return entries
