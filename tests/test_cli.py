@@ -126,3 +126,16 @@ def test_no_command_exits_2_with_usage() -> None:
     _stdout, stderr = process.communicate(timeout=WAIT_SECONDS)
     assert process.returncode == 2
     assert b"usage: walkthrough" in stderr
+
+
+def test_check_passes_on_the_shipped_tours(tmp_path) -> None:
+    """A renamed function or a moved line in a tour's focus fails CI here."""
+    process = subprocess.run(
+        [sys.executable, "-m", "walkthrough", "check"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=WAIT_SECONDS * 6,
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert process.stdout.strip().endswith(": ok")

@@ -88,11 +88,15 @@ def command_serve(args: argparse.Namespace) -> int:
 
 
 def command_check(args: argparse.Namespace) -> int:
-    """Validate the tours; print ``file:line: message`` for each fault."""
+    """Validate the tours; print ``file:line: message`` for each fault.
+
+    With no ``--content`` it checks what ``serve`` would serve:
+    ``$WALKTHROUGH_CONTENT``, else the shipped tours.
+    """
+    from walkthrough.site import content_dir_for
     from walkthrough.tour.check import main as check_main
 
-    argv = ["--content", args.content] if args.content else []
-    return check_main(argv)
+    return check_main(["--content", str(content_dir_for(args.content))])
 
 
 def command_probe(args: argparse.Namespace) -> int:
