@@ -11,7 +11,10 @@ import re
 import urllib.parse
 import urllib.request
 
+import pytest
 from playwright.sync_api import Page, Route, expect
+
+from walkthrough.probe.specimen import SCENARIOS, Scenario
 
 HTTP_TIMEOUT_SECONDS = 15
 RUN_TIMEOUT_MS = 15_000
@@ -159,4 +162,26 @@ def test_a_new_run_replaces_one_still_streaming(page: Page, watch) -> None:
     expect(page.locator('.trace-row[data-index="0"] .trace-thread')).to_have_text(
         "probe-server"
     )
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [scenario for scenario in SCENARIOS if scenario.id != "hello"],
+    ids=lambda scenario: scenario.id,
+)
+def test_every_scenario_lights_its_stages_in_order(
+    page: Page, base_url: str, watch, scenario: Scenario
+) -> None:
+    """Each scenario lights exactly the stages that ran, in their order."""
+    document = probe_document(base_url, scenario.method, scenario.path)
+    expected = first_entered(document["stages"], LIVE_TOUR)
+    page.goto("/probe")
+    page.evaluate(RECORD_LIGHTING)
+
+    run_scenario(page, scenario.id)
+
+    assert lit_steps(page, LIVE_TOUR) == expected
+    status = page.locator('#probe-summary [data-field="status"]')
+    expect(status).to_have_text(str(document["done"]["status"]))
     watch.assert_clean()
