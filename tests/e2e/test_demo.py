@@ -8,8 +8,6 @@ URLs come from the tour pages, never from a list kept in this file.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
@@ -17,10 +15,8 @@ from axe_playwright_python.sync_playwright import Axe
 
 # tests/e2e/conftest.py: its server helpers start the second, --demo, site.
 from conftest import (
-    SERVER_START_SECONDS,
-    SERVER_STOP_SECONDS,
     PageWatch,
-    read_running_url,
+    serving_site,
 )
 from playwright.sync_api import Page, expect
 
@@ -206,22 +202,8 @@ def test_speed_then_exit_leaves_the_plain_site(page: Page, watch: PageWatch) -> 
 @pytest.fixture(scope="module")
 def demo_site() -> Iterator[str]:
     """Serve a second site with ``serve --demo``; yield its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "walkthrough", "serve", "--port", "0", "--demo"]
-        + ["--quiet"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        yield read_running_url(process, SERVER_START_SECONDS)
-    finally:
-        process.terminate()
-        try:
-            process.wait(SERVER_STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(SERVER_STOP_SECONDS)
+    with serving_site("--demo") as url:
+        yield url
 
 
 def test_serve_demo_presents_from_the_home_page(page: Page, demo_site: str) -> None:

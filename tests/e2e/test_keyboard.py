@@ -36,20 +36,6 @@ FOCUSED = """() => {
 }"""
 
 
-def assert_clean(watch) -> None:
-    """``watch.assert_clean()``, forgiving one thing: a favicon fetch cut short.
-
-    Chromium fetches the icon just after a page loads; a key that leaves the
-    page at once aborts that fetch (net::ERR_ABORTED). Nothing is broken.
-    """
-    watch.failed_requests = [
-        failure
-        for failure in watch.failed_requests
-        if not failure.endswith("/static/favicon.svg: net::ERR_ABORTED")
-    ]
-    watch.assert_clean()
-
-
 def focused(page: Page) -> dict:
     """Describe the element that has focus now."""
     return page.evaluate(FOCUSED)
@@ -119,7 +105,7 @@ def test_read_a_tour_with_the_keyboard_only(page: Page, watch) -> None:
     page.get_by_role("combobox", name="Search the tours").press("ArrowRight")
     page.keyboard.press("j")
     expect(page).to_have_url(re.compile(r"/noblock$"))
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 def test_arrows_scroll_a_focused_code_panel(page: Page, watch) -> None:
@@ -136,7 +122,7 @@ def test_arrows_scroll_a_focused_code_panel(page: Page, watch) -> None:
     page.keyboard.press("j")
     expect(page).to_have_url(re.compile(r"/tours/request/execute$"))
     assert [url.rsplit("/", 1)[1] for url in visited] == ["environ", "execute"]
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 def test_every_stop_on_a_step_page_shows_its_focus(page: Page, watch) -> None:
@@ -155,7 +141,7 @@ def test_every_stop_on_a_step_page_shows_its_focus(page: Page, watch) -> None:
     assert not any(stop["inMain"] for stop in stops[: len(header)])
     assert names.index("copy-button") + 1 == names.index("source-body")
     assert not [stop for stop in stops if stop["href"].startswith("#L-")]
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 def test_skip_the_picture_on_the_index(page: Page, watch) -> None:
@@ -171,7 +157,7 @@ def test_skip_the_picture_on_the_index(page: Page, watch) -> None:
     node = page.locator(".chain .node").first
     node.focus()
     assert has_visible_ring(focused(page))
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 @pytest.mark.browser_context_args(permissions=["clipboard-read", "clipboard-write"])
@@ -208,7 +194,7 @@ def test_buttons_answer_enter_and_space_and_copy_code_only(page: Page, watch) ->
     )
     assert selected.startswith("    def make_environ(self)")
     assert "389\n390" not in selected
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 def test_run_the_probe_by_keyboard_and_hear_its_progress(page: Page, watch) -> None:
@@ -231,4 +217,4 @@ def test_run_the_probe_by_keyboard_and_hear_its_progress(page: Page, watch) -> N
     page.keyboard.press("Space")
     expect(position).to_have_text(f"Event {total - 1} of {total}")
     assert has_visible_ring(focused(page))
-    assert_clean(watch)
+    watch.assert_clean()

@@ -15,20 +15,6 @@ ENVIRON_STEP = re.compile(r"/tours/request/environ$")
 MAX_OPTIONS = 8  # search.js shows this many steps, then an "All N" option
 
 
-def assert_clean(watch) -> None:
-    """``watch.assert_clean()``, forgiving one thing: a favicon fetch cut short.
-
-    Chromium fetches the icon just after a page loads; a key that leaves the
-    page at once aborts that fetch (net::ERR_ABORTED). Nothing is broken.
-    """
-    watch.failed_requests = [
-        failure
-        for failure in watch.failed_requests
-        if not failure.endswith("/static/favicon.svg: net::ERR_ABORTED")
-    ]
-    watch.assert_clean()
-
-
 def server_titles(page: Page, query: str) -> list[str]:
     """Return the step titles the server's /search page lists, in order."""
     response = page.request.get(f"/search?q={query}")
@@ -74,7 +60,7 @@ def test_typing_lists_steps_in_the_servers_order(page: Page, watch) -> None:
     expect(announcer).to_have_attribute("aria-live", "polite")
     expect(announcer).to_contain_text(re.compile(r"\d+ steps match “environ”"))
     assert len(index_requests) == 1  # once, however many keys were typed
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 def test_arrows_and_enter_open_a_step(page: Page, watch) -> None:
@@ -98,7 +84,7 @@ def test_arrows_and_enter_open_a_step(page: Page, watch) -> None:
     field.press("Enter")
     expect(page).to_have_url(ENVIRON_STEP)
     expect(page.get_by_role("heading", level=1)).to_have_text("Build the environ")
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 def test_escape_closes_and_keeps_the_text(page: Page, watch) -> None:
@@ -116,7 +102,7 @@ def test_escape_closes_and_keeps_the_text(page: Page, watch) -> None:
     expect(listbox).to_be_visible()
     page.keyboard.press("Tab")
     expect(listbox).to_be_hidden()
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 def test_enter_without_a_choice_submits_the_form(page: Page, watch) -> None:
@@ -127,7 +113,7 @@ def test_enter_without_a_choice_submits_the_form(page: Page, watch) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Steps matching “environ”"
     )
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 def test_many_matches_end_with_a_link_to_all_of_them(page: Page, watch) -> None:
@@ -142,7 +128,7 @@ def test_many_matches_end_with_a_link_to_all_of_them(page: Page, watch) -> None:
     expect(options.last).to_have_attribute("aria-selected", "true")
     field.press("Enter")
     expect(page).to_have_url(re.compile(r"/search\?q=request$"))
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 def test_a_click_opens_a_step_and_no_match_says_so(page: Page, watch) -> None:
@@ -160,7 +146,7 @@ def test_a_click_opens_a_step_and_no_match_says_so(page: Page, watch) -> None:
     expect(page.locator("#site-search-status")).to_have_text(
         "No step mentions every word of “zzzqqq”."
     )
-    assert_clean(watch)
+    watch.assert_clean()
 
 
 @pytest.mark.browser_context_args(java_script_enabled=False)
@@ -179,4 +165,4 @@ def test_search_works_with_scripts_off(page: Page, watch) -> None:
 
     page.goto("/search?q=zzzqqq")
     expect(page.get_by_text("No step mentions every word")).to_be_visible()
-    assert_clean(watch)
+    watch.assert_clean()
