@@ -1,4 +1,4 @@
-"""The ``walkthrough`` command: serve, run any WSGI app, check, probe.
+"""The ``walkthrough`` command: serve, run any WSGI app, check, probe, export.
 
 Each subcommand is a small function that parses nothing itself: argparse
 hands it a namespace, and it returns the process exit code.
@@ -97,6 +97,27 @@ def command_check(args: argparse.Namespace) -> int:
     from walkthrough.tour.check import main as check_main
 
     return check_main(["--content", str(content_dir_for(args.content))])
+
+
+def command_export(args: argparse.Namespace) -> int:
+    """Write the site as static files, for hosts that serve only files."""
+    from walkthrough.export import ExportError, export_site
+    from walkthrough.tour.content import ContentError
+    from walkthrough.tour.source import SymbolError
+
+    try:
+        summary = export_site(
+            args.outdir, content_dir=args.content, base_url=args.base_url
+        )
+    except (ExportError, ContentError, SymbolError) as error:
+        print(f"walkthrough export: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"Exported {len(summary.pages)} pages and {len(summary.probe_runs)} "
+        f"recorded probe runs to {summary.outdir}"
+    )
+    print(f"Open {summary.outdir / 'index.html'}, or serve the folder as it is.")
+    return 0
 
 
 def command_probe(args: argparse.Namespace) -> int:
@@ -274,6 +295,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     probe.add_argument("--content", help="tours whose steps name the stages")
     probe.set_defaults(handler=command_probe)
+
+    export = commands.add_parser(
+        "export", help="write the site as static files: walkthrough export OUTDIR"
+    )
+    export.add_argument("outdir", help="folder to write (new, empty or an export)")
+    export.add_argument(
+        "--base-url",
+        help="path the folder will be served under, e.g. /team/walkthrough/ "
+        "(only 404.html needs it; every other link is relative)",
+    )
+    export.add_argument("--content", help="content directory (default: shipped tours)")
+    export.set_defaults(handler=command_export)
     return parser
 
 

@@ -1,28 +1,25 @@
 """The walkthrough site: tours and the chain picture, on our own framework.
 
-``create_app`` wires a ``TourLibrary`` (content and source) to an ``App``
+``create_app`` wires ``Pages`` (tours, templates, rendering) to an ``App``
 (routes, errors, static files). The views are methods of ``Site``, so state
 lives on one object rather than in module globals, and each view has a name a
-tour can show. Links are relative to the script root, so the site works when
-mounted under a sub-path.
+tour can show. Links come from a link style (``walkthrough.links``): under the
+script root when served, so the site works under a sub-path, and relative
+files when ``walkthrough export`` writes the same pages to a folder.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
-
-from jinja2 import Environment
 
 from walkthrough.framework.app import App
-from walkthrough.framework.conditional import generate_etag
 from walkthrough.framework.exceptions import HTTPException, NotFound
 from walkthrough.framework.globals import request
-from walkthrough.framework.helpers import jsonify, url_for
+from walkthrough.framework.helpers import jsonify
 from walkthrough.framework.wrappers import Response
+from walkthrough.links import AssetFingerprints, ServedLinks
 from walkthrough.live import (
     DEFAULT_MAX_PROBES,
     ProbeLimiter,
@@ -31,25 +28,21 @@ from walkthrough.live import (
     parse_probe_request,
     run_to_document,
 )
-from walkthrough.probe.specimen import SCENARIOS
+from walkthrough.pagecache import PageCache, RenderedPage
+from walkthrough.pages import Pages, content_dir_for, make_pages
 from walkthrough.resources import shipped_path
-from walkthrough.tour.chain import layout_chain
 from walkthrough.tour.content import ContentError, Tour
-from walkthrough.tour.render import (
-    RenderedStep,
-    TourLibrary,
-    TourLookupError,
-    make_environment,
-)
-from walkthrough.tour.search import SearchEntry, build_index, search
-from walkthrough.tour.source import SymbolError, stylesheet
+from walkthrough.tour.render import RenderedStep, TourLookupError
+from walkthrough.tour.source import SymbolError
 
-CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
+__all__ = ["Site", "content_dir_for", "create_app", "frame_ancestors_for"]
+
 HTML = "text/html; charset=utf-8"
+CSS = "text/css; charset=utf-8"
 EVENT_STREAM = "text/event-stream; charset=utf-8"
-LIVE_TOUR = "request"
 MAX_QUERY_CHARS = 200
-MAX_CACHED_PAGES = 512
+# For an asset whose URL carries its content's fingerprint (``?v=``).
+IMMUTABLE = "public, max-age=31536000, immutable"
 FRAME_ANCESTORS_ENV_VAR = "WALKTHROUGH_FRAME_ANCESTORS"
 DEFAULT_FRAME_ANCESTORS = "'self'"
 # No inline script, style or handler anywhere, so the policy can forbid them;
@@ -61,135 +54,22 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def relative_step_link(tour_id: str, step_id: str | None) -> str:
-    """Link to a step from any tour page, without knowing the script root.
-
-    Tour pages live at ``tours/<tour>/`` and ``tours/<tour>/<step>``: both
-    have ``tours/<tour>/`` as their base, so ``../<tour>/<step>`` works from
-    either, and a rendered step can be cached whatever prefix serves it.
-    """
-    return f"../{tour_id}/{step_id or ''}"
-
-
-def content_dir_for(argument: str | os.PathLike[str] | None) -> Path:
-    """Pick the tours to serve: the argument, the env var, else the shipped ones."""
-    chosen = argument or os.environ.get(CONTENT_ENV_VAR)
-    return Path(chosen) if chosen else shipped_path("content")
-
-
-def highlight_stylesheet() -> str:
-    """Return pygments CSS that follows the page theme, with or without JS.
-
-    Light by default; dark when the toggle says so, or when the system is
-    dark and the toggle has not said light.
-    """
-    return "\n".join(
-        [
-            stylesheet("light", scope=":root"),
-            stylesheet("dark", scope=':root[data-theme="dark"]'),
-            "@media (prefers-color-scheme: dark) {",
-            stylesheet("dark", scope=':root:not([data-theme="light"])'),
-            "}",
-        ]
-    )
-
-
-@dataclass(frozen=True)
-class RenderedPage:
-    """A page as it goes on the wire, with the ETag that names it."""
-
-    body: bytes
-    etag: str
-
-
-@dataclass(frozen=True)
-class CachedPage:
-    """A finished page and the objects it was made from.
-
-    The library returns the very same tour and step objects until a file
-    changes, so comparing the inputs by identity is both exact and cheap.
-    """
-
-    inputs: tuple[object, ...]
-    page: RenderedPage
-
-    def is_for(self, inputs: tuple[object, ...]) -> bool:
-        """Tell whether this page was made from exactly these objects."""
-        return are_same_objects(self.inputs, inputs)
-
-
-def are_same_objects(mine: tuple[object, ...], theirs: tuple[object, ...]) -> bool:
-    """Compare two tuples item by item by identity, not by value (cheap, exact)."""
-    return len(mine) == len(theirs) and all(
-        one is other for one, other in zip(mine, theirs, strict=True)
-    )
-
-
-class PageCache:
-    """Keep finished pages until an input changes; never more than a bound.
-
-    The key holds the script root, which a trusted proxy's header sets, so
-    the cache is emptied when full rather than allowed to grow.
-    """
-
-    def __init__(self, max_pages: int = MAX_CACHED_PAGES) -> None:
-        self.max_pages = max_pages
-        self.pages: dict[tuple[str, ...], CachedPage] = {}
-
-    def get_or_render(
-        self,
-        key: tuple[str, ...],
-        inputs: tuple[object, ...],
-        render: Callable[[], RenderedPage],
-    ) -> RenderedPage:
-        """Return the cached page for ``key``, rendering it if stale or absent."""
-        cached = self.pages.get(key)
-        if cached is not None and cached.is_for(inputs):
-            return cached.page
-        if len(self.pages) >= self.max_pages:
-            self.pages.clear()
-        page = render()
-        self.pages[key] = CachedPage(inputs, page)
-        return page
-
-
 class Site:
-    """Hold the tours and the templates; each public method is a view."""
+    """Serve the pages under the script root; each public method is a view.
 
-    def __init__(
-        self,
-        library: TourLibrary,
-        environment: Environment,
-        limiter: ProbeLimiter,
-        *,
-        demo: bool = False,
-    ) -> None:
-        self.library = library
-        self.environment = environment
+    ``Pages`` makes a page from its inputs and a link style; the views add
+    what belongs to HTTP: the cache, ETags, headers and the live probe.
+    """
+
+    def __init__(self, pages: Pages, limiter: ProbeLimiter) -> None:
+        self.pages = pages
+        self.library = pages.library
         self.limiter = limiter
-        self.demo = demo
-        self.search_index: tuple[tuple[Tour, ...], list[SearchEntry]] = ((), [])
         self.frame_ancestors = DEFAULT_FRAME_ANCESTORS
-        self.pages = PageCache()
-        self.highlight_css = highlight_stylesheet().encode("utf-8")
-
-    def render(
-        self, template: str, *, status: int = 200, **context: object
-    ) -> Response:
-        """Render a page with the navigation every page shows."""
-        return self.html_response(self.render_page(template, **context), status)
-
-    def render_page(self, template: str, **context: object) -> RenderedPage:
-        """Render a template to bytes and its ETag, with the site's navigation."""
-        context.setdefault("nav_current", "")
-        context.setdefault("nav_tours", self.library.tours())
-        context.setdefault("query", "")
-        context.setdefault("demo", self.demo)
-        html = self.environment.get_template(template).render(
-            url_for=url_for, **context
-        )
-        body = html.encode("utf-8")
-        return RenderedPage(body, generate_etag(body))
+        self.cache = PageCache()
+        self.assets = AssetFingerprints(shipped_path("static"))
+        self.assets.add_generated("highlight.css", pages.highlight_css)
+        self.links = ServedLinks(self.assets)
 
     def html_response(self, page: RenderedPage, status: int = 200) -> Response:
         """Answer with a rendered page; a fresh client copy gets a bare 304."""
@@ -199,69 +79,50 @@ class Site:
             response.make_conditional(request)
         return response
 
+    def cached_page(
+        self, key: tuple[str, ...], inputs: tuple[object, ...], render: Callable
+    ) -> Response:
+        """Answer with a page kept per script root until an input changes."""
+        full_key = (request.script_root, *key)
+        return self.html_response(self.cache.get_or_render(full_key, inputs, render))
+
     def index(self) -> Response:
         """Show every tour and the picture of the whole chain."""
         tours = tuple(self.library.tours())
-        key = (request.script_root, "index")
-        render = partial(self.render_index, tours)
-        return self.html_response(self.pages.get_or_render(key, tours, render))
+        render = partial(self.pages.render_index, tours, self.links)
+        return self.cached_page(("index",), tours, render)
 
-    def render_index(self, tours: tuple[Tour, ...]) -> RenderedPage:
-        """Render the index: the tours and their chain picture."""
-        return self.render_page(
-            "index.html",
-            page_title="How a Python web framework really works",
-            nav_current="tours",
-            nav_tours=tours,
-            tours=tours,
-            chain=layout_chain(tours),
-        )
-
-    def tour(self, tour_id: str) -> Response:
+    def tour(self, tour_id: str, *, embedded: bool = False) -> Response:
         """Show a tour's introduction and its list of steps."""
         tour = self.find_tour(tour_id)
         tours = tuple(self.library.tours())
-        key = (request.script_root, "tour", tour_id)
-        render = partial(self.render_tour, tour, tours)
-        return self.html_response(self.pages.get_or_render(key, tours, render))
-
-    def render_tour(self, tour: Tour, tours: tuple[Tour, ...]) -> RenderedPage:
-        """Render a tour's page: its introduction and its steps."""
-        return self.render_page(
-            "tour.html",
-            page_title=tour.title,
-            nav_current=tour.id,
-            nav_tours=tours,
-            tour=tour,
-            intro=self.library.render_intro(tour.id),
+        render = partial(
+            self.pages.render_tour, tour, tours, self.links, embedded=embedded
         )
+        key = ("tour", tour_id, str(embedded))
+        return self.cached_page(key, tours, render)
 
-    def step(self, tour_id: str, step_id: str) -> Response:
+    def step(self, tour_id: str, step_id: str, *, embedded: bool = False) -> Response:
         """Show one step: its prose beside the live, highlighted source."""
-        try:
-            rendered = self.library.render_step(tour_id, step_id)
-        except TourLookupError:
-            raise NotFound(
-                f"There is no step {step_id!r} in tour {tour_id!r}."
-            ) from None
+        rendered = self.find_step(tour_id, step_id)
         tours = tuple(self.library.tours())
-        key = (request.script_root, "step", tour_id, step_id)
-        render = partial(self.render_step, rendered, tours)
-        page = self.pages.get_or_render(key, (rendered, *tours), render)
-        return self.html_response(page)
-
-    def render_step(
-        self, rendered: RenderedStep, tours: tuple[Tour, ...]
-    ) -> RenderedPage:
-        """Render a step's page around its cached prose and code."""
-        return self.render_page(
-            "step.html",
-            page_title=f"{rendered.step.title} · {rendered.tour.title}",
-            nav_current=rendered.tour.id,
-            nav_tours=tours,
-            tour=rendered.tour,
-            rendered=rendered,
+        render = partial(
+            self.pages.render_step, rendered, tours, self.links, embedded=embedded
         )
+        key = ("step", tour_id, step_id, str(embedded))
+        return self.cached_page(key, (rendered, *tours), render)
+
+    def embed_tour(self, tour_id: str) -> Response:
+        """Show a tour without the site's header, for a wiki's iframe."""
+        return self.tour(tour_id, embedded=True)
+
+    def embed_step(self, tour_id: str, step_id: str) -> Response:
+        """Show a step without the site's header, for a wiki's iframe.
+
+        Links between steps are relative, so a reader who moves on inside
+        the frame stays in the frameless view.
+        """
+        return self.step(tour_id, step_id, embedded=True)
 
     def find_tour(self, tour_id: str) -> Tour:
         """Return the tour or raise 404 naming it."""
@@ -270,44 +131,30 @@ class Site:
         except TourLookupError:
             raise NotFound(f"There is no tour called {tour_id!r}.") from None
 
+    def find_step(self, tour_id: str, step_id: str) -> RenderedStep:
+        """Return the rendered step or raise 404 naming it."""
+        try:
+            return self.library.render_step(tour_id, step_id)
+        except TourLookupError:
+            raise NotFound(
+                f"There is no step {step_id!r} in tour {tour_id!r}."
+            ) from None
+
     def search_page(self) -> Response:
         """Answer ``/search?q=`` on the server, so search works without scripts."""
         query = request.args.get("q", "")[:MAX_QUERY_CHARS]
-        return self.render(
-            "search.html",
-            page_title=f"Search: {query}" if query else "Search",
-            query=query,
-            results=search(self.current_index(), query),
-        )
+        return self.html_response(self.pages.render_search(query, self.links))
 
     def search_index_json(self) -> Response:
         """Serve every step as plain text, for search as you type."""
-        entries = [entry.to_json() for entry in self.current_index()]
+        entries = [entry.to_json() for entry in self.pages.current_index()]
         response = jsonify(entries)
         response.add_etag()
         return response.make_conditional(request)
 
-    def current_index(self) -> list[SearchEntry]:
-        """Return the search entries, rebuilt only when a tour changed."""
-        tours = tuple(self.library.tours())
-        known_tours, entries = self.search_index
-        if not are_same_objects(known_tours, tours):
-            entries = build_index(tours)
-            self.search_index = (tours, entries)
-        return entries
-
     def probe_page(self) -> Response:
         """Show the probe: scenarios to run, and the chain they light up."""
-        tours = self.library.tours()
-        live_tours = [tour for tour in tours if tour.id in ("startup", LIVE_TOUR)]
-        return self.render(
-            "probe.html",
-            page_title="Watch a real request",
-            nav_current="probe",
-            scenarios=SCENARIOS,
-            live_tours=live_tours,
-            chain=layout_chain(live_tours),
-        )
+        return self.html_response(self.pages.render_probe(self.links))
 
     def probe_stream(self) -> Response:
         """Stream one probe's stages as Server-Sent Events while it runs.
@@ -344,6 +191,27 @@ class Site:
         response.headers.set("Referrer-Policy", "same-origin")
         return response
 
+    def cache_fingerprinted_assets(self, response: Response) -> Response:
+        """Let browsers keep an asset for a year when its URL names its content.
+
+        Only a ``?v=`` equal to the asset's fingerprint *now* earns it: a page
+        rendered before an edit asks with the old one and gets ``no-cache``,
+        so nobody is ever stuck with stale bytes under a long-lived URL.
+        """
+        filename = self.asset_filename()
+        if filename and response.status_code in (200, 304):
+            if self.assets.is_current(filename, request.args.get("v")):
+                response.headers.set("Cache-Control", IMMUTABLE)
+        return response
+
+    def asset_filename(self) -> str | None:
+        """Name the asset this request is for, or None if it is not one."""
+        if request.endpoint == "highlight_css":
+            return "highlight.css"
+        if request.endpoint == "static" and request.view_args:
+            return str(request.view_args["filename"])
+        return None
+
     def healthz(self) -> Response:
         """Answer ``ok`` for a team's monitor; touches nothing else."""
         return Response("ok\n", content_type="text/plain; charset=utf-8")
@@ -357,7 +225,9 @@ class Site:
 
     def highlight_stylesheet(self) -> Response:
         """Serve the code colours for both themes, made once from pygments."""
-        response = Response(self.highlight_css, content_type="text/css; charset=utf-8")
+        response = Response(
+            self.pages.highlight_css, content_type="text/css; charset=utf-8"
+        )
         response.add_etag()
         return response.make_conditional(request)
 
@@ -367,15 +237,8 @@ class Site:
         Routing redirects never get here: ``handle_http_exception`` sends
         them on untouched. The error's own headers (Allow, Retry-After) stay.
         """
-        response = self.render(
-            "error.html",
-            status=error.code,
-            page_title=error.name,
-            code=error.code,
-            name=error.name,
-            headline=ERROR_HEADLINES.get(error.code, error.name),
-            description=error.description,
-        )
+        page = self.pages.render_error(error, self.links)
+        response = self.html_response(page, error.code)
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers.set(name, value)
@@ -383,9 +246,9 @@ class Site:
 
     def content_error(self, error: ContentError | SymbolError) -> Response:
         """Show an author exactly which tour line is broken, instead of a bare 500."""
-        return self.render(
+        page = self.pages.render_page(
             "error.html",
-            status=500,
+            self.links,
             page_title="A tour is broken",
             nav_tours=[],
             code=500,
@@ -393,12 +256,7 @@ class Site:
             headline="A tour could not be rendered",
             description=f"{error} — run `walkthrough check` for the full list.",
         )
-
-
-ERROR_HEADLINES = {
-    404: "This page is not part of any tour",
-    405: "That method is not allowed here",
-}
+        return self.html_response(page, 500)
 
 
 def frame_ancestors_for(argument: str | None) -> str:
@@ -425,17 +283,15 @@ def create_app(
     frame_ancestors: str | None = None,
 ) -> App:
     """Build the site's App: routes, error pages, tours and the probe."""
-    directory = content_dir_for(content_dir)
-    library = TourLibrary(directory, resolve_link=relative_step_link)
-    environment = make_environment(
-        [shipped_path("templates")], resolve_link=relative_step_link
-    )
-    site = Site(library, environment, ProbeLimiter(max_probes), demo=demo)
+    pages = make_pages(content_dir, demo=demo)
+    site = Site(pages, ProbeLimiter(max_probes))
     site.frame_ancestors = frame_ancestors_for(frame_ancestors)
     app = App(__name__, static_folder=str(shipped_path("static")))
     app.add_url_rule("/", "index", site.index)
     app.add_url_rule("/tours/<tour_id>/", "tour", site.tour)
     app.add_url_rule("/tours/<tour_id>/<step_id>", "step", site.step)
+    app.add_url_rule("/embed/tours/<tour_id>/", "embed_tour", site.embed_tour)
+    app.add_url_rule("/embed/tours/<tour_id>/<step_id>", "embed_step", site.embed_step)
     app.add_url_rule("/probe", "probe", site.probe_page)
     app.add_url_rule("/probe/stream", "probe_stream", site.probe_stream)
     app.add_url_rule("/probe/run", "probe_run", site.probe_run)
@@ -447,6 +303,7 @@ def create_app(
         "/static/highlight.css", "highlight_css", site.highlight_stylesheet
     )
     app.after_request(site.add_security_headers)
+    app.after_request(site.cache_fingerprinted_assets)
     app.register_error_handler(HTTPException, site.http_error)
     app.register_error_handler(ContentError, site.content_error)
     app.register_error_handler(SymbolError, site.content_error)

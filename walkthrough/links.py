@@ -1,0 +1,186 @@
+"""How pages point at each other: served by the app, or exported as files.
+
+Templates never spell a URL. They call three functions from a link style:
+``url_for(endpoint, **values)``, ``step_href(step_id)`` for a sibling step,
+and ``asset_url(filename)`` for CSS, scripts and icons.
+
+- ``ServedLinks`` gives the app's clean URLs under the script root, and
+  fingerprints assets (``site.css?v=…``) so they can be cached for a year.
+- ``ExportedLinks`` gives paths relative to the page's own file, with
+  ``.html`` names, so an exported folder works from ``file://`` and from any
+  sub-path of any static server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from walkthrough.framework.helpers import url_for as app_url_for
+
+FINGERPRINT_CHARS = 12
+# Where each page and asset lives inside an export, by the app's endpoint.
+EXPORTED_FILES = {
+    "index": "index.html",
+    "probe": "probe.html",
+    "search": "search.html",
+    "favicon": "static/favicon.svg",
+    "highlight_css": "static/highlight.css",
+    "search_index": "data/search-index.js",
+    "probe_runs": "data/probe-runs.js",
+}
+
+
+def served_step_link(tour_id: str, step_id: str | None) -> str:
+    """Link to a step from any served tour page, without knowing the root.
+
+    Tour pages live at ``tours/<tour>/`` and ``tours/<tour>/<step>``: both
+    have ``tours/<tour>/`` as their base, so ``../<tour>/<step>`` works from
+    either, and a rendered step can be cached whatever prefix serves it.
+    """
+    return f"../{quote(tour_id)}/{quote(step_id or '')}"
+
+
+def exported_step_link(tour_id: str, step_id: str | None) -> str:
+    """Link to a step from any exported tour page: a file, never a folder.
+
+    ``file://`` shows a folder as a listing, not its ``index.html``, so an
+    export names the file every time.
+    """
+    filename = f"{quote(step_id)}.html" if step_id else "index.html"
+    return f"../{quote(tour_id)}/{filename}"
+
+
+class AssetFingerprints:
+    """Name each asset's content with a short hash, recomputed when it changes.
+
+    A URL that carries the current hash (``?v=``) can be cached for a year:
+    new content gets a new URL. Files are hashed once per (mtime, size);
+    generated assets, like the highlight stylesheet, are hashed once.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self.generated: dict[str, str] = {}
+        self.files: dict[str, tuple[tuple[int, int], str]] = {}
+        self.lock = threading.Lock()
+
+    def add_generated(self, filename: str, body: bytes) -> None:
+        """Fingerprint an asset the app makes rather than reads from disk."""
+        self.generated[filename] = fingerprint(body)
+
+    def of(self, filename: str) -> str | None:
+        """Return the asset's fingerprint, or None if there is no such file."""
+        if filename in self.generated:
+            return self.generated[filename]
+        path = self.directory / filename
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        with self.lock:
+            known = self.files.get(filename)
+            if known is None or known[0] != stamp:
+                known = (stamp, fingerprint(path.read_bytes()))
+                self.files[filename] = known
+        return known[1]
+
+    def is_current(self, filename: str, version: str | None) -> bool:
+        """Tell whether ``?v=version`` names the asset's content right now."""
+        return version is not None and version == self.of(filename)
+
+
+def fingerprint(body: bytes) -> str:
+    """Return a short, stable name for some bytes."""
+    return hashlib.sha256(body).hexdigest()[:FINGERPRINT_CHARS]
+
+
+class ServedLinks:
+    """Links for pages the app serves: its routes, under the script root."""
+
+    def __init__(self, fingerprints: AssetFingerprints) -> None:
+        self.fingerprints = fingerprints
+
+    def url_for(self, endpoint: str, **values: object) -> str:
+        """Build the URL of an endpoint for the current request."""
+        return app_url_for(endpoint, **values)
+
+    def step_href(self, step_id: str) -> str:
+        """Link to a sibling step: every tour page's base is ``tours/<tour>/``."""
+        return quote(step_id)
+
+    def asset_url(self, filename: str) -> str:
+        """Link to an asset with its fingerprint, so it may be cached for long."""
+        endpoint = "highlight_css" if filename == "highlight.css" else "static"
+        values = {"filename": filename} if endpoint == "static" else {}
+        version = self.fingerprints.of(filename)
+        if version is not None:
+            values["v"] = version
+        return app_url_for(endpoint, **values)
+
+
+class ExportedLinks:
+    """Links for one exported page, relative to the file it is written to.
+
+    ``base_url`` makes them absolute instead, for ``404.html``: a static
+    server returns that page at whatever depth the missing path had.
+    """
+
+    def __init__(self, page_path: str, base_url: str | None = None) -> None:
+        self.page_path = page_path
+        self.base_url = base_url
+
+    def url_for(self, endpoint: str, **values: object) -> str:
+        """Return where an endpoint's page or file lies in the export."""
+        target = exported_path(endpoint, values)
+        query = urlencode(values)
+        return self.link_to(target) + (f"?{query}" if query else "")
+
+    def step_href(self, step_id: str) -> str:
+        """Link to a sibling step's file, in the same folder."""
+        folder = posixpath.dirname(self.page_path)
+        return self.link_to(posixpath.join(folder, f"{quote(step_id)}.html"))
+
+    def asset_url(self, filename: str) -> str:
+        """Link to an asset: plain, as the export's host decides caching."""
+        return self.url_for("static", filename=filename)
+
+    def link_to(self, target: str) -> str:
+        """Point from this page to ``target``, a path inside the export."""
+        if self.base_url is not None:
+            return self.base_url + target
+        start = posixpath.dirname(self.page_path) or "."
+        return posixpath.relpath(target, start)
+
+
+PageLinks = ServedLinks | ExportedLinks
+
+
+def exported_path(endpoint: str, values: dict[str, object]) -> str:
+    """Map an endpoint to its file in the export, taking the values it uses."""
+    if endpoint in EXPORTED_FILES:
+        return EXPORTED_FILES[endpoint]
+    if endpoint == "static":
+        return "static/" + quote(str(values.pop("filename")))
+    embed = "embed/" if endpoint.startswith("embed_") else ""
+    tour = quote(str(values.pop("tour_id")))
+    if endpoint.endswith("tour"):
+        return f"{embed}tours/{tour}/index.html"
+    if endpoint.endswith("step"):
+        return f"{embed}tours/{tour}/{quote(str(values.pop('step_id')))}.html"
+    raise LookupError(f"An export has no file for the endpoint {endpoint!r}.")
+
+
+def link_functions(links: PageLinks) -> dict[str, Callable[..., str]]:
+    """Name a link style's functions as templates call them."""
+    return {
+        "url_for": links.url_for,
+        "step_href": links.step_href,
+        "asset_url": links.asset_url,
+    }

@@ -1,0 +1,212 @@
+"""The site's pages, rendered from tours, templates and a link style.
+
+``Pages`` knows nothing of requests: it takes its inputs and a link style
+(``walkthrough.links``) and returns finished bytes. The site's views serve
+what it makes under the script root; ``walkthrough export`` writes the very
+same pages to a folder, with links relative to each file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from jinja2 import Environment
+
+from walkthrough.framework.exceptions import HTTPException
+from walkthrough.links import PageLinks, link_functions, served_step_link
+from walkthrough.pagecache import RenderedPage, are_same_objects
+from walkthrough.probe.specimen import SCENARIOS
+from walkthrough.resources import shipped_path
+from walkthrough.tour.chain import layout_chain
+from walkthrough.tour.content import Tour
+from walkthrough.tour.render import RenderedStep, TourLibrary, make_environment
+from walkthrough.tour.search import SearchEntry, build_index, search
+from walkthrough.tour.source import stylesheet
+
+CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
+# The probe traces the request tour's code (and the startup tour's, on ask).
+LIVE_TOURS = ("startup", "request")
+
+
+def content_dir_for(argument: str | os.PathLike[str] | None) -> Path:
+    """Pick the tours to serve: the argument, the env var, else the shipped ones."""
+    chosen = argument or os.environ.get(CONTENT_ENV_VAR)
+    return Path(chosen) if chosen else shipped_path("content")
+
+
+def highlight_stylesheet() -> str:
+    """Return pygments CSS that follows the page theme, with or without JS.
+
+    Light by default; dark when the toggle says so, or when the system is
+    dark and the toggle has not said light.
+    """
+    return "\n".join(
+        [
+            stylesheet("light", scope=":root"),
+            stylesheet("dark", scope=':root[data-theme="dark"]'),
+            "@media (prefers-color-scheme: dark) {",
+            stylesheet("dark", scope=':root:not([data-theme="light"])'),
+            "}",
+        ]
+    )
+
+
+class Pages:
+    """Render every kind of page the site has, for any link style."""
+
+    def __init__(
+        self, library: TourLibrary, environment: Environment, *, demo: bool = False
+    ) -> None:
+        self.library = library
+        self.environment = environment
+        self.demo = demo
+        self.search_index: tuple[tuple[Tour, ...], list[SearchEntry]] = ((), [])
+        self.highlight_css = highlight_stylesheet().encode("utf-8")
+
+    def render_page(
+        self, template: str, links: PageLinks, **context: object
+    ) -> RenderedPage:
+        """Render a template with the navigation every page shows."""
+        context.setdefault("nav_current", "")
+        context.setdefault("nav_tours", self.library.tours())
+        context.setdefault("query", "")
+        context.setdefault("demo", self.demo)
+        context.setdefault("static_copy", None)
+        context.setdefault("embedded", False)
+        template_object = self.environment.get_template(template)
+        return RenderedPage.from_html(
+            template_object.render(**link_functions(links), **context)
+        )
+
+    def render_index(
+        self, tours: tuple[Tour, ...], links: PageLinks, **context: object
+    ) -> RenderedPage:
+        """Render the index: the tours and their chain picture."""
+        return self.render_page(
+            "index.html",
+            links,
+            page_title="How a Python web framework really works",
+            nav_current="tours",
+            nav_tours=tours,
+            tours=tours,
+            chain=layout_chain(tours),
+            **context,
+        )
+
+    def render_tour(
+        self,
+        tour: Tour,
+        tours: tuple[Tour, ...],
+        links: PageLinks,
+        *,
+        embedded: bool = False,
+        **context: object,
+    ) -> RenderedPage:
+        """Render a tour's page, or its frameless embed: introduction and steps."""
+        return self.render_page(
+            "embed_tour.html" if embedded else "tour.html",
+            links,
+            page_title=tour.title,
+            nav_current=tour.id,
+            nav_tours=tours,
+            tour=tour,
+            intro=self.library.render_intro(tour.id),
+            embedded=embedded,
+            **context,
+        )
+
+    def render_step(
+        self,
+        rendered: RenderedStep,
+        tours: tuple[Tour, ...],
+        links: PageLinks,
+        *,
+        embedded: bool = False,
+        **context: object,
+    ) -> RenderedPage:
+        """Render a step's page, or its frameless embed, around its prose and code."""
+        return self.render_page(
+            "embed_step.html" if embedded else "step.html",
+            links,
+            page_title=f"{rendered.step.title} · {rendered.tour.title}",
+            nav_current=rendered.tour.id,
+            nav_tours=tours,
+            tour=rendered.tour,
+            rendered=rendered,
+            embedded=embedded,
+            **context,
+        )
+
+    def render_probe(self, links: PageLinks, **context: object) -> RenderedPage:
+        """Render the probe page: scenarios to run, and the chain they light up."""
+        live_tours = [tour for tour in self.library.tours() if tour.id in LIVE_TOURS]
+        return self.render_page(
+            "probe.html",
+            links,
+            page_title="Watch a real request",
+            nav_current="probe",
+            scenarios=SCENARIOS,
+            live_tours=live_tours,
+            chain=layout_chain(live_tours),
+            **context,
+        )
+
+    def render_search(
+        self, query: str, links: PageLinks, **context: object
+    ) -> RenderedPage:
+        """Render the search page: the steps that match ``query``, best first."""
+        return self.render_page(
+            "search.html",
+            links,
+            page_title=f"Search: {query}" if query else "Search",
+            query=query,
+            results=search(self.current_index(), query),
+            **context,
+        )
+
+    def render_error(
+        self, error: HTTPException, links: PageLinks, **context: object
+    ) -> RenderedPage:
+        """Render an HTTP error as a page in the site's style."""
+        return self.render_page(
+            "error.html",
+            links,
+            page_title=error.name,
+            code=error.code,
+            name=error.name,
+            headline=ERROR_HEADLINES.get(error.code, error.name),
+            description=error.description,
+            **context,
+        )
+
+    def current_index(self) -> list[SearchEntry]:
+        """Return the search entries, rebuilt only when a tour changed."""
+        tours = tuple(self.library.tours())
+        known_tours, entries = self.search_index
+        if not are_same_objects(known_tours, tours):
+            entries = build_index(tours)
+            self.search_index = (tours, entries)
+        return entries
+
+
+ERROR_HEADLINES = {
+    404: "This page is not part of any tour",
+    405: "That method is not allowed here",
+}
+
+
+def make_pages(
+    content_dir: str | os.PathLike[str] | None = None,
+    *,
+    resolve_link: Callable[[str, str | None], str] = served_step_link,
+    demo: bool = False,
+) -> Pages:
+    """Build the pages for the tours in ``content_dir`` (see content_dir_for)."""
+    directory = content_dir_for(content_dir)
+    library = TourLibrary(directory, resolve_link=resolve_link)
+    environment = make_environment(
+        [shipped_path("templates")], resolve_link=resolve_link
+    )
+    return Pages(library, environment, demo=demo)
