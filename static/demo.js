@@ -279,13 +279,25 @@ function indexUrl() {
 }
 
 function tourPageUrl(tourId) {
-  return new URL("tours/" + encodeURIComponent(tourId) + "/", indexUrl()).href;
+  // A static export names the file: file:// shows a folder as a listing.
+  const page = isStaticCopy() ? "/index.html" : "/";
+  return new URL("tours/" + encodeURIComponent(tourId) + page, indexUrl()).href;
+}
+
+function isStaticCopy() {
+  return document.documentElement.dataset.staticCopy === "on";
+}
+
+function pathEndsWith(url, ending) {
+  // Served pages have clean URLs; an export's end in .html (index.html for folders).
+  const path = new URL(url).pathname.replace(/\/index\.html$/, "/").replace(/\.html$/, "");
+  return path.endsWith(ending);
 }
 
 function tourCardUrl(tourId) {
   // The home page lists the tours; fall back to the first card, then the URL.
   const links = Array.from(document.querySelectorAll(".tour-card h3 a"));
-  const wanted = links.find((link) => new URL(link.href).pathname.endsWith("/tours/" + tourId + "/"));
+  const wanted = links.find((link) => pathEndsWith(link.href, "/tours/" + tourId + "/"));
   return hrefOf(wanted || links[0]) || tourPageUrl(tourId);
 }
 
@@ -294,7 +306,7 @@ function probeUrl() {
   const live = document.querySelector(".live-link a");
   if (live && currentTour() === DEMO_TOURS[DEMO_TOURS.length - 1]) return live.href;
   const nav = Array.from(document.querySelectorAll(".site-nav a"));
-  const probe = nav.find((link) => new URL(link.href).pathname.endsWith("/probe"));
+  const probe = nav.find((link) => pathEndsWith(link.href, "/probe"));
   const url = new URL(probe ? probe.href : new URL("probe", indexUrl()).href);
   url.searchParams.set("mode", DEMO_PROBE_RUN.mode);
   return url.href;

@@ -3,9 +3,13 @@
 // stage's box and list item as its "enter" event arrives, keeps every event for
 // a trace, a replay cursor and a waterfall, and shows a stage's source lifted
 // from its step page. Plain DOM, no build step; the page reads fine without it.
+// In a static export (walkthrough export) the page has data-recordings instead
+// of data-stream-url: runs recorded at export time play back, event by event,
+// through the same code a live stream feeds.
 "use strict";
 
 const REPLAY_INTERVAL_MS = 90;
+const RECORDED_EVENT_MS = 10; // a recorded run plays back at about 1 s per 100 stages
 const ANNOUNCE_EVERY_EVENTS = 10;
 const MAX_PATH_CHARS = 2048;
 const SPECIMEN_MODULE = "walkthrough.probe.specimen";
@@ -14,7 +18,7 @@ const HOOK_CALLERS = new Set(["request/preprocess", "request/process-response", 
 
 const ui = {};
 const run = {
-  source: null,     // the open EventSource, if a run is streaming
+  source: null,     // the open EventSource (or recorded playback), if a run is streaming
   events: [],       // every stage event of the last run, in arrival order
   firstEnter: new Map(), // "tour/step" -> index of its first enter event
   spans: [],        // waterfall spans: {event, enter, exit} (exit: null if still open)
@@ -36,6 +40,7 @@ function setUp() {
   findElements(page);
   // Scenarios and replay need this script, so the page shows them only now.
   ui.scenarios.hidden = false;
+  ui.form.hidden = false;
   document.getElementById("probe-hint").hidden = false;
   ui.form.addEventListener("submit", startRun);
   ui.form.addEventListener("change", onFormChange);
@@ -125,7 +130,8 @@ function syncModeFields() {
   const isStartup = currentMode() === "startup";
   ui.scenarios.disabled = isStartup;
   ui.custom.disabled = isStartup;
-  ui.runButton.textContent = isStartup ? "Trace the server starting" : "Run the probe";
+  if (isRecorded()) ui.runButton.textContent = isStartup ? "Replay the server starting" : "Replay this run";
+  else ui.runButton.textContent = isStartup ? "Trace the server starting" : "Run the probe";
 }
 
 // ---------------------------------------------------------------- a run
@@ -168,7 +174,8 @@ function beginRun() {
   run.isRunning = true;
   ui.runButton.setAttribute("aria-busy", "true");
   announce(describeRun() + "…");
-  openStream(streamUrl());
+  if (isRecorded()) openRecording(recordingKey());
+  else openStream(streamUrl());
 }
 
 function checkPath(path) {
@@ -189,9 +196,10 @@ function streamUrl() {
 }
 
 function describeRun() {
-  return currentMode() === "startup"
-    ? "Tracing the server starting"
-    : "Running " + ui.method.value + " " + ui.path.value;
+  const isStartup = currentMode() === "startup";
+  const what = isStartup ? "the server starting" : ui.method.value + " " + ui.path.value;
+  if (isRecorded()) return "Replaying the recorded run of " + what;
+  return (isStartup ? "Tracing " : "Running ") + what;
 }
 
 function openStream(url) {
@@ -212,6 +220,60 @@ function openStream(url) {
       ? JSON.parse(message.data).message
       : "The probe could not run: the server refused or dropped the stream (it may be busy — try again in a moment).";
     finishRun(null, reason);
+  });
+}
+
+// ---------------------------------------------------------------- recorded runs
+
+function isRecorded() {
+  return Boolean(ui.page && ui.page.dataset.recordings);
+}
+
+function recordingKey() {
+  // Runs are recorded per scenario, and once for the server starting.
+  if (currentMode() === "startup") return "startup";
+  const scenario = ui.scenarios.querySelector('input[name="scenario"]:checked');
+  return scenario ? scenario.value : "";
+}
+
+function openRecording(key) {
+  // Feed a recorded run through addEvent and finishRun, as the stream would;
+  // the "source" object lets closeStream stop it like an EventSource.
+  const source = { timer: null, close() { clearTimeout(this.timer); } };
+  run.source = source;
+  loadRecordings().then((runs) => {
+    if (run.source !== source) return;
+    const recorded = runs[key];
+    if (!recorded) {
+      finishRun(null, "Only the recorded scenarios can be replayed in this static copy; " +
+        "pick one of them (a request of your own needs the live site).");
+      return;
+    }
+    playRecorded(source, recorded, 0);
+  }, () => {
+    if (run.source === source) finishRun(null, "The recorded runs could not be loaded.");
+  });
+}
+
+function playRecorded(source, recorded, index) {
+  if (run.source !== source) return;
+  if (index >= recorded.stages.length) {
+    finishRun(recorded.done || null, recorded.done ? null : recorded.error.message);
+    return;
+  }
+  addEvent(recorded.stages[index]);
+  source.timer = setTimeout(() => playRecorded(source, recorded, index + 1), RECORDED_EVENT_MS);
+}
+
+function loadRecordings() {
+  // A script, not fetch: a page opened from file:// may load a script beside it.
+  if (window.WALKTHROUGH_PROBE_RUNS) return Promise.resolve(window.WALKTHROUGH_PROBE_RUNS);
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = ui.page.dataset.recordings;
+    script.addEventListener("load", () => resolve(window.WALKTHROUGH_PROBE_RUNS || {}));
+    script.addEventListener("error", () => { script.remove(); reject(new Error("not loaded")); });
+    document.head.append(script);
   });
 }
 
@@ -559,6 +621,12 @@ function stepUrl(key) {
 
 async function showSource(key) {
   const url = stepUrl(key);
+  if (window.location.protocol === "file:") {
+    // Opened from disk (a static export), a page may not read another file.
+    setSourcePanel([textElement("p", "source-hint",
+      "Opened from disk, this page cannot read the step's code; its own page shows it. "), fullStepLink(url)]);
+    return;
+  }
   setSourcePanel([textElement("p", "source-hint", "Loading the code of " + key + "…")]);
   try {
     const lifted = await liftSource(url);

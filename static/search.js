@@ -3,6 +3,9 @@
 // answers; with it, a listbox of matching steps opens under the field
 // (the ARIA combobox pattern: arrows move, Enter opens, Escape closes).
 // Ranking mirrors walkthrough/tour/search.py, so both searches agree.
+// In a static export (walkthrough export) there is no server: the index is a
+// script beside the pages (a page opened from file:// may load a script but
+// not fetch a file), and the search page lists results from it here.
 "use strict";
 
 // One closure, so these names never clash with site.js, probe.js or demo.js.
@@ -63,13 +66,11 @@
   // ---------------------------------------------------------------- the index
 
   function loadIndex() {
-    // Fetched once, on first focus: pages that nobody searches cost nothing.
+    // Loaded once, on first focus: pages that nobody searches cost nothing.
     if (!search.loading) {
-      search.loading = fetch(search.input.dataset.index, { credentials: "same-origin" })
-        .then((response) => {
-          if (!response.ok) throw new Error("search index: HTTP " + response.status);
-          return response.json();
-        })
+      const url = search.input.dataset.index;
+      const loading = search.input.dataset.indexKind === "script" ? loadIndexScript(url) : fetchIndex(url);
+      search.loading = loading
         .then((entries) => { search.entries = entries; })
         .catch(() => {
           // The form still submits to the server's /search; try again next focus.
@@ -79,12 +80,32 @@
     return search.loading;
   }
 
+  function fetchIndex(url) {
+    return fetch(url, { credentials: "same-origin" }).then((response) => {
+      if (!response.ok) throw new Error("search index: HTTP " + response.status);
+      return response.json();
+    });
+  }
+
+  function loadIndexScript(url) {
+    // The exported index sets window.WALKTHROUGH_SEARCH_INDEX when it runs.
+    return new Promise((resolve, reject) => {
+      if (window.WALKTHROUGH_SEARCH_INDEX) return resolve(window.WALKTHROUGH_SEARCH_INDEX);
+      const script = document.createElement("script");
+      script.src = url;
+      script.addEventListener("load", () => resolve(window.WALKTHROUGH_SEARCH_INDEX || []));
+      script.addEventListener("error", () => { script.remove(); reject(new Error("search index: not loaded")); });
+      document.head.append(script);
+    });
+  }
+
   // ---------------------------------------------------------------- building
 
   function stepHref(entry) {
-    // The index lists ids; step URLs are /tours/<tour>/<step> under the site root.
-    const root = search.input.form.action.replace(/search$/, "");
-    return root + "tours/" + encodeURIComponent(entry.tour_id) + "/" + encodeURIComponent(entry.step_id);
+    // The page gives a step URL with placeholders: served or exported, it knows.
+    return new URL(search.input.dataset.stepUrl
+      .replace("__tour__", encodeURIComponent(entry.tour_id))
+      .replace("__step__", encodeURIComponent(entry.step_id)), document.baseURI).href;
   }
 
   function markWords(text, words) {
@@ -303,6 +324,44 @@
     input.addEventListener("blur", onSearchBlur);
     search.popup.addEventListener("mousedown", keepFocus);
     search.popup.addEventListener("click", onOptionClick);
+    const offline = document.getElementById("offline-search");
+    if (offline) showOfflineResults(offline);
+  }
+
+  // ---------------------------------------------------------------- offline page
+
+  function showOfflineResults(page) {
+    // The exported search page: what /search?q= renders on the server.
+    const query = (new URLSearchParams(window.location.search).get("q") || "").trim().slice(0, 200);
+    if (!query) return;
+    search.input.value = query;
+    document.title = "Search: " + query + " · walkthrough";
+    loadIndex().then(() => {
+      if (!search.entries) return;
+      const results = rankEntries(search.entries, query);
+      page.querySelector("#offline-search-title").textContent = "Steps matching “" + query + "”";
+      page.querySelector("#offline-search-summary").textContent = results.length
+        ? results.length + " step" + (results.length === 1 ? "" : "s") + " found."
+        : "No step mentions every word of “" + query + "”. Try fewer words, or a function's name.";
+      const list = page.querySelector("#offline-search-results");
+      list.replaceChildren(...results.map(resultItem));
+      list.hidden = !results.length;
+    });
+  }
+
+  function resultItem(entry) {
+    // The same markup as templates/search.html, so the same styles apply.
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = stepHref(entry);
+    link.textContent = entry.title;
+    const tour = document.createElement("span");
+    tour.className = "search-tour";
+    tour.textContent = entry.tour_title;
+    const symbol = document.createElement("code");
+    symbol.textContent = entry.symbol;
+    item.append(link, " ", tour, " ", symbol);
+    return item;
   }
 
   // Deferred, so the header is already parsed when this runs.

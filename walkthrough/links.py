@@ -106,6 +106,8 @@ class ServedLinks:
 
     def __init__(self, fingerprints: AssetFingerprints) -> None:
         self.fingerprints = fingerprints
+        # Replaced, never changed in place: request threads read it unlocked.
+        self.linked_assets: frozenset[str] = frozenset()
 
     def url_for(self, endpoint: str, **values: object) -> str:
         """Build the URL of an endpoint for the current request."""
@@ -120,9 +122,19 @@ class ServedLinks:
         endpoint = "highlight_css" if filename == "highlight.css" else "static"
         values = {"filename": filename} if endpoint == "static" else {}
         version = self.fingerprints.of(filename)
+        if filename not in self.linked_assets:
+            self.linked_assets = self.linked_assets | {filename}
         if version is not None:
             values["v"] = version
         return app_url_for(endpoint, **values)
+
+    def asset_versions(self) -> tuple[str | None, ...]:
+        """Return the fingerprint of every asset a page has linked so far.
+
+        ``of`` returns the very same string until a file changes, so a page
+        cache may compare these by identity, like its other inputs.
+        """
+        return tuple(self.fingerprints.of(name) for name in sorted(self.linked_assets))
 
 
 class ExportedLinks:

@@ -82,8 +82,13 @@ class Site:
     def cached_page(
         self, key: tuple[str, ...], inputs: tuple[object, ...], render: Callable
     ) -> Response:
-        """Answer with a page kept per script root until an input changes."""
+        """Answer with a page kept per script root until an input changes.
+
+        The assets' fingerprints count as inputs: an edited stylesheet must
+        reach the page's links, or browsers would keep the old one a year.
+        """
         full_key = (request.script_root, *key)
+        inputs = (*inputs, *self.links.asset_versions())
         return self.html_response(self.cache.get_or_render(full_key, inputs, render))
 
     def index(self) -> Response:
@@ -225,9 +230,9 @@ class Site:
 
     def highlight_stylesheet(self) -> Response:
         """Serve the code colours for both themes, made once from pygments."""
-        response = Response(
-            self.pages.highlight_css, content_type="text/css; charset=utf-8"
-        )
+        response = Response(self.pages.highlight_css, content_type=CSS)
+        # As send_file does: only a current ``?v=`` may lift this to a year.
+        response.headers.set("Cache-Control", "no-cache")
         response.add_etag()
         return response.make_conditional(request)
 

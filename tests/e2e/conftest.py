@@ -70,8 +70,8 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict:
     }
 
 
-def read_running_url(process: subprocess.Popen[str], timeout: float) -> str:
-    """Return the URL the server prints on its ``Running on`` line.
+def read_line_after(process: subprocess.Popen[str], prefix: str, timeout: float) -> str:
+    """Return the rest of the first line the process prints after ``prefix``.
 
     A reader thread keeps the wait within ``timeout`` even if the server
     prints nothing, and drains its output for the rest of the session.
@@ -90,23 +90,45 @@ def read_running_url(process: subprocess.Popen[str], timeout: float) -> str:
         except queue.Empty:
             break
         seen.append(line)
-        if line.startswith(RUNNING_PREFIX):
-            return line.removeprefix(RUNNING_PREFIX).strip()
-    raise RuntimeError(f"the site did not start in {timeout} s; it printed {seen!r}")
+        if line.startswith(prefix):
+            return line.removeprefix(prefix).strip()
+    raise RuntimeError(f"the server did not start in {timeout} s; it printed {seen!r}")
 
 
 @contextmanager
-def serving_site(*options: str) -> Iterator[str]:
+def serving_site(*options: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run ``walkthrough serve --port 0 --quiet OPTIONS``; yield its base URL."""
+    command = ["-m", "walkthrough", "serve", "--port", "0", "--quiet", *options]
+    with running(command, RUNNING_PREFIX, env) as url:
+        yield url
+
+
+@contextmanager
+def serving_folder(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` with the stdlib's plain file server; yield its URL.
+
+    Nothing of walkthrough runs there: it is what a wiki's file host does.
+    """
+    command = ["-m", "http.server", "--bind", "127.0.0.1", "--directory"]
+    with running([*command, str(directory), "0"], "Serving HTTP on ", None) as line:
+        port = line.split(" port ")[1].split()[0]
+        yield f"http://127.0.0.1:{port}/"
+
+
+@contextmanager
+def running(
+    arguments: list[str], prefix: str, env: dict[str, str] | None
+) -> Iterator[str]:
+    """Run Python with ``arguments``; yield the rest of its line after ``prefix``."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "walkthrough", "serve", "--port", "0", "--quiet"]
-        + list(options),
+        [sys.executable, "-u", *arguments],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env={**os.environ, **(env or {})},
     )
     try:
-        yield read_running_url(process, SERVER_START_SECONDS)
+        yield read_line_after(process, prefix, SERVER_START_SECONDS)
     finally:
         process.terminate()
         try:
@@ -133,6 +155,7 @@ class PageWatch:
     """Collect what a user would call broken: console errors, failed requests."""
 
     def __init__(self, page: Page, base_url: str) -> None:
+        # ``base_url`` may be file:///folder/ for an export opened from disk.
         self.console_errors: list[str] = []
         self.failed_requests: list[str] = []
         self.foreign_requests: list[str] = []
