@@ -106,7 +106,8 @@ def normalise_base_url(base_url: str | None) -> str | None:
     """Accept ``/prefix/`` or ``https://host/prefix/``; always end with ``/``."""
     if base_url is None:
         return None
-    if not base_url.startswith(("/", "http://", "https://")):
+    is_path = base_url.startswith("/") and not base_url.startswith("//")
+    if not (is_path or base_url.startswith(("http://", "https://"))):
         raise ExportError(
             f"--base-url {base_url!r}: give the path the export will be served "
             "under, starting with '/' (e.g. /team/walkthrough/), or a full URL."
@@ -121,15 +122,20 @@ def swap_in(staging: Path, target: Path) -> None:
     (staging / MARKER_FILE).write_text(
         json.dumps({"version": __version__}) + "\n", encoding="utf-8"
     )
-    if target.exists():
+    if not target.exists():
+        staging.rename(target)
+    else:
         retired = Path(
             tempfile.mkdtemp(prefix=f".{target.name}-old-", dir=target.parent)
         )
         target.rename(retired / target.name)
-        staging.rename(target)
-        shutil.rmtree(retired, ignore_errors=True)
-    else:
-        staging.rename(target)
+        try:
+            staging.rename(target)
+        except OSError:
+            (retired / target.name).rename(target)  # put the earlier export back
+            raise
+        finally:
+            shutil.rmtree(retired, ignore_errors=True)
     target.chmod(0o755)
 
 
