@@ -31,6 +31,8 @@ CHROMIUM_ARGS = [
 SERVER_START_SECONDS = 15.0
 SERVER_STOP_SECONDS = 5.0
 RUNNING_PREFIX = "Running on "
+# The tab icon: served at /favicon.ico, exported as static/favicon.svg.
+ICONS = ("/favicon.ico", "/favicon.svg")
 # Evidence for a red run, unless the command line already chose otherwise.
 FAILURE_EVIDENCE = {"--tracing": "retain-on-failure", "--screenshot": "only-on-failure"}
 
@@ -178,7 +180,7 @@ class PageWatch:
         # the page at once aborts that fetch. Nothing is broken either.
         is_aborted = request.failure == "net::ERR_ABORTED"
         is_closed_stream = is_aborted and "/probe/stream?" in request.url
-        is_left_icon = is_aborted and request.url.endswith("/favicon.ico")
+        is_left_icon = is_aborted and request.url.endswith(ICONS)
         if not (is_closed_stream or is_left_icon):
             self.failed_requests.append(f"{request.url}: {request.failure}")
 
