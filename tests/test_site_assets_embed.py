@@ -228,7 +228,7 @@ def test_a_fingerprint_is_the_content_hash_and_follows_an_edit(tmp_path) -> None
     """Same size, new bytes: only the changed mtime tells the cache to rehash."""
     asset = tmp_path / "theme.css"
     asset.write_bytes(b"a { color: red }")
-    assets = AssetFingerprints(tmp_path)
+    assets = AssetFingerprints(tmp_path, recheck_seconds=0)
     before = assets.of("theme.css")
     assert before == fingerprint(b"a { color: red }")
     assert assets.is_current("theme.css", before)
@@ -243,6 +243,18 @@ def test_a_fingerprint_is_the_content_hash_and_follows_an_edit(tmp_path) -> None
     assert not assets.is_current("missing.css", None)
 
 
+def test_a_fingerprint_is_rechecked_at_most_once_per_interval(tmp_path) -> None:
+    """Within the interval the file is not even looked at: same object back."""
+    asset = tmp_path / "theme.css"
+    asset.write_bytes(b"a { color: red }")
+    assets = AssetFingerprints(tmp_path, recheck_seconds=3600)
+    before = assets.of("theme.css")
+    asset.write_bytes(b"a { color: tan }")
+    assert assets.of("theme.css") is before
+    assets.recheck_seconds = 0
+    assert assets.of("theme.css") == fingerprint(b"a { color: tan }")
+
+
 def test_a_cached_page_links_an_edited_asset_by_its_new_fingerprint(
     live_server, tmp_path
 ) -> None:
@@ -253,7 +265,9 @@ def test_a_cached_page_links_an_edited_asset_by_its_new_fingerprint(
     """
     shutil.copytree(shipped_path("static"), tmp_path / "static")
     app = make_site()
-    app.view_functions["index"].__self__.assets.directory = tmp_path / "static"
+    assets = app.view_functions["index"].__self__.assets
+    assets.directory = tmp_path / "static"
+    assets.recheck_seconds = 0
     with live_server(app) as server:
         first = asset_urls(parse(fetch(server.port, "/")))
         stylesheet = tmp_path / "static" / "site.css"

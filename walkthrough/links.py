@@ -17,13 +17,17 @@ import hashlib
 import os
 import posixpath
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from walkthrough.framework.helpers import url_for as app_url_for
 
 FINGERPRINT_CHARS = 12
+# An edited asset reaches the pages' links within this long.
+RECHECK_SECONDS = 1.0
 # Where each page and asset lives inside an export, by the app's endpoint.
 EXPORTED_FILES = {
     "index": "index.html",
@@ -60,14 +64,22 @@ class AssetFingerprints:
     """Name each asset's content with a short hash, recomputed when it changes.
 
     A URL that carries the current hash (``?v=``) can be cached for a year:
-    new content gets a new URL. Files are hashed once per (mtime, size);
-    generated assets, like the highlight stylesheet, are hashed once.
+    new content gets a new URL. Files are hashed once per (mtime, size), and
+    looked at (a ``stat``) at most once per ``recheck_seconds``: every page
+    asks for all its assets, and the check must cost less than the page.
+    Generated assets, like the highlight stylesheet, are hashed once.
     """
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        recheck_seconds: float = RECHECK_SECONDS,
+    ) -> None:
         self.directory = Path(directory)
+        self.recheck_seconds = recheck_seconds
         self.generated: dict[str, str] = {}
-        self.files: dict[str, tuple[tuple[int, int], str]] = {}
+        self.files: dict[str, KnownFile] = {}
         self.lock = threading.Lock()
 
     def add_generated(self, filename: str, body: bytes) -> None:
@@ -78,22 +90,44 @@ class AssetFingerprints:
         """Return the asset's fingerprint, or None if there is no such file."""
         if filename in self.generated:
             return self.generated[filename]
+        known = self.files.get(filename)
+        now = time.monotonic()
+        if known is not None and now - known.checked_at < self.recheck_seconds:
+            return known.digest
+        return self.recheck(filename, known, now)
+
+    def recheck(self, filename: str, known: KnownFile | None, now: float) -> str | None:
+        """Look at the file; hash it again only if its stamp changed.
+
+        An unchanged file keeps the very same digest object, so caches that
+        compare fingerprints by identity keep their pages.
+        """
         path = self.directory / filename
         try:
             stat = path.stat()
         except OSError:
             return None
         stamp = (stat.st_mtime_ns, stat.st_size)
+        if known is None or known.stamp != stamp:
+            known = KnownFile(stamp, fingerprint(path.read_bytes()), now)
+        else:
+            known = KnownFile(stamp, known.digest, now)
         with self.lock:
-            known = self.files.get(filename)
-            if known is None or known[0] != stamp:
-                known = (stamp, fingerprint(path.read_bytes()))
-                self.files[filename] = known
-        return known[1]
+            self.files[filename] = known
+        return known.digest
 
     def is_current(self, filename: str, version: str | None) -> bool:
         """Tell whether ``?v=version`` names the asset's content right now."""
         return version is not None and version == self.of(filename)
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    """An asset as last seen: its (mtime, size), its digest, and when."""
+
+    stamp: tuple[int, int]
+    digest: str
+    checked_at: float
 
 
 def fingerprint(body: bytes) -> str:
