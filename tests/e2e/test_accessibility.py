@@ -30,6 +30,8 @@ PAGES = [
     "/tours/routing/converter-args",
     "/search?q=environ",
     "/probe",
+    "/embed/tours/request/",
+    "/embed/tours/request/environ",
 ]
 
 

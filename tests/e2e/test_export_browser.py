@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import PageWatch, serving_folder
 from playwright.sync_api import Page, expect
+from test_accessibility import violations_in_both_themes
 
 from walkthrough.export import export_site
 from walkthrough.probe.specimen import SCENARIOS
@@ -206,3 +207,17 @@ def test_unknown_pages_get_the_exported_404_with_working_links(
     page.get_by_role("link", name="Back to all tours").click()
     expect(page).to_have_url(static_host + "index.html")
     expect(page.locator(".tour-card").first).to_be_visible()
+
+
+@pytest.mark.parametrize("path", ["probe.html", "search.html?q=environ", "404.html"])
+def test_static_copy_pages_pass_axe(page: Page, static_host: str, path: str) -> None:
+    """The pages only an export has: replayed probe, offline search, its 404."""
+    watch = PageWatch(page, static_host)
+    page.goto(static_host + path)
+    if path == "probe.html":
+        page.locator("#probe-run").click()
+        expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    if path.startswith("search"):
+        expect(page.locator("#offline-search-results li").first).to_be_visible()
+    assert violations_in_both_themes(page, watch) == {"light": [], "dark": []}
+    watch.assert_clean()

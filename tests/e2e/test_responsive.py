@@ -47,11 +47,21 @@ HEADER_PARTS = {
 
 
 def every_page(page: Page) -> list[str]:
-    """Return the site's pages: index, tours, every step, search, probe."""
+    """Return the site's pages: index, tours, every step, search, probe, embeds.
+
+    Embeds (a wiki's iframe is often narrower than a phone) are the tours and
+    the first step of each: a step embed shows the same article as its page.
+    """
     entries = page.request.get("/search-index.json").json()
     tours = dict.fromkeys(f"/tours/{entry['tour_id']}/" for entry in entries)
     steps = [f"/tours/{entry['tour_id']}/{entry['step_id']}" for entry in entries]
-    return ["/", *tours, *steps, "/search", "/search?q=environ", "/probe"]
+    first_steps: dict[str, str] = {}
+    for entry in entries:
+        first_steps.setdefault(entry["tour_id"], entry["step_id"])
+    embeds = [f"/embed{tour}" for tour in tours] + [
+        f"/embed/tours/{tour}/{step}" for tour, step in first_steps.items()
+    ]
+    return ["/", *tours, *steps, "/search", "/search?q=environ", "/probe", *embeds]
 
 
 def header_boxes(page: Page) -> dict[str, dict]:
