@@ -59,7 +59,6 @@
       .map((entry, index) => ({ entry, index, score: scoreEntry(entry, words) }))
       .filter((item) => item.score > 0)
       .sort((a, b) => b.score - a.score || a.index - b.index)
-      .slice(0, SEARCH_MAX_RESULTS)
       .map((item) => item.entry);
   }
 
@@ -340,13 +339,20 @@
       if (!search.entries) return;
       const results = rankEntries(search.entries, query);
       page.querySelector("#offline-search-title").textContent = "Steps matching “" + query + "”";
-      page.querySelector("#offline-search-summary").textContent = results.length
-        ? results.length + " step" + (results.length === 1 ? "" : "s") + " found."
-        : "No step mentions every word of “" + query + "”. Try fewer words, or a function's name.";
+      page.querySelector("#offline-search-summary").textContent = foundText(results.length, query);
       const list = page.querySelector("#offline-search-results");
-      list.replaceChildren(...results.map(resultItem));
+      list.replaceChildren(...results.slice(0, SEARCH_MAX_RESULTS).map(resultItem));
       list.hidden = !results.length;
     });
+  }
+
+  function foundText(total, query) {
+    // The words templates/search.html uses on the server.
+    if (!total) return "No step mentions every word of “" + query + "”. Try fewer words, or a function's name.";
+    const capped = total > SEARCH_MAX_RESULTS
+      ? "; the best " + SEARCH_MAX_RESULTS + " are listed — add a word to narrow them"
+      : "";
+    return total + " step" + (total === 1 ? "" : "s") + " found" + capped + ".";
   }
 
   function resultItem(entry) {

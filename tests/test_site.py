@@ -21,6 +21,7 @@ import pytest
 from walkthrough.resources import shipped_path
 from walkthrough.site import create_app
 from walkthrough.tour.content import load_tours
+from walkthrough.tour.search import MAX_RESULTS
 
 SOCKET_TIMEOUT_SECONDS = 5.0
 
@@ -253,6 +254,16 @@ def test_search_works_without_scripts(site: object) -> None:
     status, _, page = get(site, "/search?q=no-step-says-this")
     assert status == 200
     assert "No step mentions" in html.unescape(page)
+
+
+def test_search_says_how_many_matched_when_it_lists_fewer(site: object) -> None:
+    """A word in nearly every step matches more than the page lists."""
+    _, _, page = get(site, "/search?q=the")
+    found = re.search(r"(\d+) steps found; the best (\d+) are listed", page)
+    assert found, page
+    total, listed = map(int, found.groups())
+    assert total > listed == MAX_RESULTS
+    assert page.count('<li>\n    <a href="/tours/') == listed
 
 
 def test_search_index_lists_every_step(site: object) -> None:

@@ -22,7 +22,7 @@ from walkthrough.resources import shipped_path
 from walkthrough.tour.chain import layout_chain
 from walkthrough.tour.content import Tour
 from walkthrough.tour.render import RenderedStep, TourLibrary, make_environment
-from walkthrough.tour.search import SearchEntry, build_index, search
+from walkthrough.tour.search import MAX_RESULTS, SearchEntry, build_index, search
 from walkthrough.tour.source import stylesheet
 
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
@@ -156,13 +156,20 @@ class Pages:
     def render_search(
         self, query: str, links: PageLinks, **context: object
     ) -> RenderedPage:
-        """Render the search page: the steps that match ``query``, best first."""
+        """Render the search page: the best steps that match ``query``, and how many.
+
+        The list is capped; the count is not, so a reader learns that a query
+        matched more than is shown and can narrow it.
+        """
+        index = self.current_index()
+        found = search(index, query, limit=len(index))
         return self.render_page(
             "search.html",
             links,
             page_title=f"Search: {query}" if query else "Search",
             query=query,
-            results=search(self.current_index(), query),
+            results=found[:MAX_RESULTS],
+            total=len(found),
             **context,
         )
 
