@@ -214,13 +214,15 @@ def exported_path(endpoint: str, values: dict[str, object]) -> str:
         return EXPORTED_FILES[endpoint]
     if endpoint == "static":
         return "static/" + quote(str(values.pop("filename")))
-    embed = "embed/" if endpoint.startswith("embed_") else ""
-    tour = quote(str(values.pop("tour_id")))
-    if endpoint.endswith("tour"):
-        return f"{embed}tours/{tour}/index.html"
-    if endpoint.endswith("step"):
-        return f"{embed}tours/{tour}/{quote(str(values.pop('step_id')))}.html"
-    raise LookupError(f"An export has no file for the endpoint {endpoint!r}.")
+    page = endpoint.removeprefix("embed_")
+    if page not in ("tour", "step"):
+        # The probe's stream and JSON run need a server: no file stands in.
+        raise LookupError(f"An export has no file for the endpoint {endpoint!r}.")
+    embed = "embed/" if page != endpoint else ""
+    folder = f"{embed}tours/{quote(str(values.pop('tour_id')))}"
+    if page == "tour":
+        return f"{folder}/index.html"
+    return f"{folder}/{quote(str(values.pop('step_id')))}.html"
 
 
 def link_functions(links: PageLinks) -> dict[str, Callable[..., str]]:
