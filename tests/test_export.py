@@ -39,6 +39,24 @@ LINK_ATTRIBUTES = {
     "data-step-url",
     "data-recordings",
 }
+# One tour about the standard library: no startup or request chain in it.
+MINI_TOUR = """+++
+id = "mini"
+title = "Mini"
+summary = "One step about json."
++++
+
+Intro.
+
+## One
+
+```step
+id = "one"
+symbol = "json:dumps"
+```
+
+Turns a value into JSON text.
+"""
 FIXED_PAGES = {"index.html", "probe.html", "search.html", "404.html"}
 
 
@@ -426,3 +444,16 @@ def test_a_file_is_not_replaced_by_an_export(tmp_path: Path) -> None:
         export_site(file)
     assert str(file.resolve()) in str(caught.value)
     assert file.read_text(encoding="utf-8") == "mine"
+
+
+def test_tours_of_your_own_export_without_probe_runs(tmp_path: Path) -> None:
+    """Content with no startup or request tour has no chain for the probe to light."""
+    content = tmp_path / "tours"
+    content.mkdir()
+    (content / "mini.md").write_text(MINI_TOUR, encoding="utf-8")
+    summary = export_site(tmp_path / "site", content_dir=content)
+    assert "tours/mini/one.html" in summary.pages
+    assert summary.probe_runs == []
+    assert "probe.html" in summary.pages
+    runs_file = tmp_path / "site" / "data" / "probe-runs.js"
+    assert read_script_data(runs_file, "WALKTHROUGH_PROBE_RUNS") == {}

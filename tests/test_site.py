@@ -185,6 +185,17 @@ def test_markdown_cannot_inject_script(live_server, tmp_path: Path) -> None:
     assert not any(href.startswith(("javascript:", "data:")) for href in hrefs)
 
 
+def test_the_probe_page_answers_for_tours_of_your_own(
+    live_server, tmp_path: Path
+) -> None:
+    """No request tour: the page still renders, and points at the index."""
+    (tmp_path / "hostile.md").write_text(HOSTILE_TOUR, encoding="utf-8")
+    with live_server(create_app(tmp_path)) as server:
+        status, _, page = get(server, "/probe")
+    assert status == 200
+    assert 'the <a href="/">tours</a>' in page
+
+
 def test_content_edits_show_on_the_next_request(live_server, tmp_path: Path) -> None:
     tour_file = tmp_path / "live.md"
     tour_file.write_text(HOSTILE_TOUR.replace("Hostile", "Before"), encoding="utf-8")

@@ -224,12 +224,20 @@ class Exporter:
         self.write_bytes(EXPORTED_FILES["highlight_css"], self.pages.highlight_css)
 
     def record_probe_runs(self, tours: tuple[Tour, ...]) -> dict[str, dict]:
-        """Run the probe for real, once per scenario and once for startup."""
-        requests = {STARTUP_RUN: ProbeRequest("startup", "GET", "/")}
-        for scenario in SCENARIOS:
-            requests[scenario.id] = ProbeRequest(
-                "request", scenario.method, scenario.path
-            )
+        """Run the probe for real, once per scenario and once for startup.
+
+        Only for the chains the tours explain: content without a startup or
+        request tour has no stages for the probe page to light.
+        """
+        tour_ids = {tour.id for tour in tours}
+        requests = {}
+        if "startup" in tour_ids:
+            requests[STARTUP_RUN] = ProbeRequest("startup", "GET", "/")
+        if "request" in tour_ids:
+            for scenario in SCENARIOS:
+                requests[scenario.id] = ProbeRequest(
+                    "request", scenario.method, scenario.path
+                )
         runs = {}
         for name, probe_request in requests.items():
             with quiet_output():
