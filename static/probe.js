@@ -241,9 +241,9 @@ function openRecording(key) {
   // the "source" object lets closeStream stop it like an EventSource.
   const source = { timer: null, close() { clearTimeout(this.timer); } };
   run.source = source;
-  loadRecordings().then((runs) => {
+  loadScriptData(ui.page.dataset.recordings, "WALKTHROUGH_PROBE_RUNS").then((runs) => {
     if (run.source !== source) return;
-    const recorded = runs[key];
+    const recorded = (runs || {})[key];
     if (!recorded) {
       finishRun(null, "Only the recorded scenarios can be replayed in this static copy; " +
         "pick one of them (a request of your own needs the live site).");
@@ -263,18 +263,6 @@ function playRecorded(source, recorded, index) {
   }
   addEvent(recorded.stages[index]);
   source.timer = setTimeout(() => playRecorded(source, recorded, index + 1), RECORDED_EVENT_MS);
-}
-
-function loadRecordings() {
-  // A script, not fetch: a page opened from file:// may load a script beside it.
-  if (window.WALKTHROUGH_PROBE_RUNS) return Promise.resolve(window.WALKTHROUGH_PROBE_RUNS);
-  return new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = ui.page.dataset.recordings;
-    script.addEventListener("load", () => resolve(window.WALKTHROUGH_PROBE_RUNS || {}));
-    script.addEventListener("error", () => { script.remove(); reject(new Error("not loaded")); });
-    document.head.append(script);
-  });
 }
 
 function closeStream() {

@@ -68,7 +68,9 @@
     // Loaded once, on first focus: pages that nobody searches cost nothing.
     if (!search.loading) {
       const url = search.input.dataset.index;
-      const loading = search.input.dataset.indexKind === "script" ? loadIndexScript(url) : fetchIndex(url);
+      const loading = search.input.dataset.indexKind === "script"
+        ? loadScriptData(url, "WALKTHROUGH_SEARCH_INDEX")
+        : fetchIndex(url);
       search.loading = loading
         .then((entries) => { search.entries = entries; })
         .catch(() => {
@@ -83,18 +85,6 @@
     return fetch(url, { credentials: "same-origin" }).then((response) => {
       if (!response.ok) throw new Error("search index: HTTP " + response.status);
       return response.json();
-    });
-  }
-
-  function loadIndexScript(url) {
-    // The exported index sets window.WALKTHROUGH_SEARCH_INDEX when it runs.
-    return new Promise((resolve, reject) => {
-      if (window.WALKTHROUGH_SEARCH_INDEX) return resolve(window.WALKTHROUGH_SEARCH_INDEX);
-      const script = document.createElement("script");
-      script.src = url;
-      script.addEventListener("load", () => resolve(window.WALKTHROUGH_SEARCH_INDEX || []));
-      script.addEventListener("error", () => { script.remove(); reject(new Error("search index: not loaded")); });
-      document.head.append(script);
     });
   }
 

@@ -62,6 +62,23 @@ function onKeydown(event) {
   if (event.key === "ArrowLeft" || event.key === "k") followRel("prev");
 }
 
+function loadScriptData(url, name) {
+  // A static export keeps its data (search index, recorded probe runs) in
+  // scripts that set window[name]: a page opened from file:// may load a
+  // script beside it, but may not fetch it. Resolves with the data.
+  if (window[name]) return Promise.resolve(window[name]);
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = url;
+    script.addEventListener("load", () => resolve(window[name]));
+    script.addEventListener("error", () => {
+      script.remove();
+      reject(new Error(url + " did not load"));
+    });
+    document.head.append(script);
+  });
+}
+
 function codeText(panel) {
   // pygments puts the numbers in td.linenos and the code in td.code: take the
   // code cell only, so a paste never carries line numbers.

@@ -153,14 +153,13 @@ class ServedLinks:
 
     def asset_url(self, filename: str) -> str:
         """Link to an asset with its fingerprint, so it may be cached for long."""
-        endpoint = "highlight_css" if filename == "highlight.css" else "static"
-        values = {"filename": filename} if endpoint == "static" else {}
+        values = {"filename": filename}
         version = self.fingerprints.of(filename)
         if filename not in self.linked_assets:
             self.linked_assets = self.linked_assets | {filename}
         if version is not None:
             values["v"] = version
-        return app_url_for(endpoint, **values)
+        return app_url_for("static", **values)
 
     def asset_versions(self) -> tuple[str | None, ...]:
         """Return the fingerprint of every asset a page has linked so far.
