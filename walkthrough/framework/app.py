@@ -1,4 +1,4 @@
-"""The App: a WSGI callable running the seeds' chain from environ to view.
+"""The App: a WSGI callable running Flask's chain from environ to view.
 
 ``__call__`` → ``wsgi_app`` → ``RequestContext.push`` → ``full_dispatch_request``
 → ``preprocess_request`` → ``dispatch_request`` → ``finalize_request`` →

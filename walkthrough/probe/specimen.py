@@ -1,4 +1,4 @@
-"""The small app the probe sends real requests to: the seeds' hello world, grown.
+"""The small app the probe sends real requests to: Flask's hello world, grown.
 
 Each route exists to make one path through the chain visible: a converter,
 JSON, a strict-slash redirect, a 404, a 405, a view that raises (500 through
@@ -46,7 +46,7 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 
 def index() -> str:
-    """Answer the seeds' hello-world route."""
+    """Answer the hello-world route, as in Flask 1.x tutorials."""
     return "index"
 
 
