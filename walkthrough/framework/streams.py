@@ -1,7 +1,9 @@
 """Read a request body for ``wsgi.input``, and never a byte past its end.
 
-Part of the ``make_environ`` step. Werkzeug's ``LimitedStream`` does the same
-for Content-Length; we add the chunked decoder Werkzeug's dev server lacks.
+Part of the ``make_environ`` step. Werkzeug's dev server passes its raw
+``rfile`` for a Content-Length body (its ``Request`` caps it later with
+``LimitedStream``) and decodes chunked ones with ``DechunkedInput``; ours bounds
+both before the app sees them.
 Both are raw streams under ``io.BufferedReader``, which supplies ``read``,
 ``readline`` and iteration, so PEP 3333's input methods come for free.
 """
