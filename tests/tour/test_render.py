@@ -73,6 +73,11 @@ def _dfn(text: str, term: str) -> str:
             f"<p>{_dfn('View Functions', 'view function')}</p>",
         ),
         ("[k](glossary:keep-alive)", f"<p>{_dfn('k', 'keep-alive')}</p>"),
+        # A term wrapped over two lines of prose is still one term.
+        (
+            "A [context\nvariable](glossary:).",
+            "<p>A " + _dfn("context\nvariable", "context variable") + ".</p>",
+        ),
         (
             "[x *y*](glossary:nope)",
             '<p><span class="term term-unknown">x <em>y</em></span></p>',
@@ -122,6 +127,7 @@ def test_parse_step_link(href: str, expected: StepLink | None) -> None:
             [(0, "#x", "a"), (1, "t#y", "b c"), (3, "https://e.org", "d")],
         ),
         ("[bad](javascript:x) [ok](#ok)", [(0, "#ok", "ok")]),
+        ("[context\nvariable](glossary:)", [(0, "glossary:", "context variable")]),
     ],
 )
 def test_find_links_reports_lines(

@@ -226,6 +226,9 @@ def _remember_link_text(state: StateCore) -> None:
                 opened = None
             elif opened is not None and token.type in ("text", "code_inline"):
                 opened.meta["text"] += token.content
+            elif opened is not None and token.type == "softbreak":
+                # A term wrapped across two lines of prose is still two words.
+                opened.meta["text"] += " "
 
 
 class LinkRef(NamedTuple):
