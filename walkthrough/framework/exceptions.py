@@ -96,6 +96,29 @@ class BadRequest(HTTPException):
     )
 
 
+class BadRequestKeyError(BadRequest, KeyError):
+    """Say a field the view asked for is missing: a ``KeyError`` and a 400.
+
+    ``request.form["name"]`` raises it, so a forgotten form field is the
+    client's mistake (400) rather than a crash (500), while ``except
+    KeyError`` still catches it. With ``show_exception`` (set in debug) the
+    page names the key, as in Werkzeug.
+    """
+
+    show_exception = False
+
+    def __init__(self, key: object = None) -> None:
+        super().__init__()
+        KeyError.__init__(self, *(() if key is None else (key,)))
+
+    @property  # type: ignore[override]
+    def description(self) -> str:
+        """Return BadRequest's text, plus the key when ``show_exception``."""
+        if self.show_exception:
+            return f"{BadRequest.description}\nKeyError: {KeyError.__str__(self)}"
+        return BadRequest.description
+
+
 class Unauthorized(HTTPException):
     """Ask for credentials the request did not carry."""
 
