@@ -703,7 +703,8 @@ def test_any_items_are_words_even_with_dots() -> None:
 
 
 def test_parse_converter_args_reads_bare_words_as_werkzeug_does() -> None:
-    assert parse_converter_args("a.1, a-2, v1.0") == (("a.1", "a-2", "v1.0"), {})
+    assert parse_converter_args("a.1, v1.0, n=2") == (("a.1", "v1.0"), {"n": 2})
+    assert parse_converter_args("'a.1', \"v.2\"") == (("a.1", "v.2"), {})
 
 
 def test_a_rule_with_more_variables_wins_a_tie() -> None:

@@ -13,7 +13,13 @@ from difflib import get_close_matches
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from walkthrough.framework.exceptions import MethodNotAllowed, NotFound, RequestRedirect
+from walkthrough.framework.datastructures import MultiDict
+from walkthrough.framework.exceptions import (
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    RequestRedirect,
+)
 from walkthrough.framework.routing.converters import (
     DEFAULT_CONVERTERS,
     PATH_SAFE_CHARS,
@@ -84,6 +90,9 @@ class Map:
         for_endpoint.append(rule)
         for_endpoint.sort(key=_build_precedence)
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._rules!r})"
+
     def iter_rules(self, endpoint: str | None = None) -> Iterator[Rule]:
         """Yield the rules in the order they were added, or one endpoint's."""
         return (rule for rule in self._rules if endpoint in (None, rule.endpoint))
@@ -98,10 +107,19 @@ class Map:
         default_method: str = "GET",
         query_args: str = "",
     ) -> MapAdapter:
-        """Return an adapter that matches and builds for one request."""
+        """Return an adapter that matches and builds for one request.
+
+        A host in Unicode is written in IDNA (``xn--…``), the form DNS and
+        the Host header use, as Werkzeug does.
+        """
+        host, colon, port = server_name.lower().partition(":")
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise BadRequest(f"Invalid host name {host!r}.") from None
         return MapAdapter(
             self,
-            server_name,
+            f"{host}{colon}{port}",
             script_name,
             url_scheme=url_scheme,
             path_info=path_info,
@@ -124,6 +142,18 @@ class Map:
 def _build_precedence(rule: Rule) -> tuple[int, int]:
     """Sort key: most values used first, then most defaults."""
     return -(len(rule.arguments) + len(rule.defaults)), -len(rule.defaults)
+
+
+def _build_values(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the values to build with, as Werkzeug reads them.
+
+    From a dict, None values are dropped; from a MultiDict, a key keeps its
+    one value, or the list of them when there are several.
+    """
+    if isinstance(values, MultiDict):
+        lists = values.to_dict(flat=False).items()
+        return {key: (v[0] if len(v) == 1 else v) for key, v in lists if v}
+    return {key: value for key, value in (values or {}).items() if value is not None}
 
 
 def _server_name(environ: dict[str, Any]) -> str:
@@ -244,24 +274,26 @@ class MapAdapter:
         *,
         method: str | None = None,
         force_external: bool = False,
+        append_unknown: bool = True,
     ) -> str:
         """Return the URL for ``endpoint``: script root, path, then a query.
 
         Values the rule does not use go to the query string, in the order
-        given; None values are dropped, as in Werkzeug.
+        given (unless ``append_unknown`` is false); None is dropped, even
+        inside a list. A MultiDict key with several values gives them all.
         """
-        given = {
-            key: value for key, value in (values or {}).items() if value is not None
-        }
+        given = _build_values(values)
         rule = self._find_build_rule(endpoint, given, method)
         url = self._script_root() + rule.build(given)
         extra = [
-            (key, value)
+            (key, item)
             for key, value in given.items()
             if key not in rule.arguments and key not in rule.defaults
+            for item in (value if isinstance(value, list | tuple) else [value])
+            if item is not None
         ]
-        if extra:
-            url += "?" + urlencode(extra, doseq=True, safe=QUERY_SAFE_CHARS)
+        if extra and append_unknown:
+            url += "?" + urlencode(extra, safe=QUERY_SAFE_CHARS)
         if force_external:
             url = f"{self.url_scheme}://{self.server_name}{url}"
         return url
