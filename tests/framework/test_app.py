@@ -543,3 +543,18 @@ def test_jsonify_says_args_or_kwargs(app: App) -> None:
 
     with app.app_context(), pytest.raises(TypeError, match="args or kwargs"):
         jsonify(1, a=2)
+
+
+def test_static_url_path_follows_the_folder_name(tmp_path) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "a.txt").write_text("asset")
+    app = App(__name__, root_path=str(tmp_path), static_folder="assets")
+    assert app.test_client().get("/assets/a.txt").data == b"asset"
+
+
+def test_an_empty_static_folder_is_the_root_path(tmp_path) -> None:
+    (tmp_path / "a.txt").write_text("root")
+    app = App(__name__, root_path=str(tmp_path), static_folder="")
+    assert app.test_client().get("/a.txt").data == b"root"
+    app = App(__name__, root_path=str(tmp_path), static_folder="", static_url_path="/s")
+    assert app.test_client().get("/s/a.txt").data == b"root"
