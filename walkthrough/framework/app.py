@@ -51,10 +51,16 @@ class App(Scaffold):
         self,
         import_name: str,
         *,
-        static_folder: str | None = "static",
-        static_url_path: str = "/static",
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_url_path: str | None = None,
         root_path: str | None = None,
     ) -> None:
+        """Set up the registries, the config and the static route.
+
+        The static files are served under ``static_url_path``, by default
+        the folder's own name (``/static``); ``static_folder=None`` turns
+        that route off, and ``""`` serves ``root_path`` itself, as in Flask.
+        """
         super().__init__()
         self.import_name = import_name
         self.root_path = root_path or get_root_path(import_name)
@@ -62,9 +68,13 @@ class App(Scaffold):
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.session_interface = SecureCookieSessionInterface()
         self.static_folder = (
-            os.path.join(self.root_path, static_folder) if static_folder else None
+            None
+            if static_folder is None
+            else os.path.join(self.root_path, os.fspath(static_folder))
         )
-        self.static_url_path = static_url_path.rstrip("/")
+        if static_url_path is None and self.static_folder is not None:
+            static_url_path = "/" + os.path.basename(self.static_folder)
+        self.static_url_path = (static_url_path or "").rstrip("/")
         if self.static_folder is not None:
             # A weak reference, as Flask's: the bound method would make a
             # cycle (app → view_functions → view → app) that only the

@@ -44,13 +44,17 @@ class HTTPException(Exception):
         """Return the WSGI status line, e.g. ``404 Not Found``."""
         return f"{self.code} {self.name}"
 
+    def get_description(self) -> str:
+        """Return the description as an HTML paragraph, escaped, never trusted."""
+        return f"<p>{html.escape(self.description).replace(chr(10), '<br>')}</p>"
+
     def get_body(self) -> bytes:
-        """Render a tiny HTML page; the description is escaped, never trusted."""
+        """Render a tiny HTML page around the description."""
         text = (
             "<!doctype html>\n<html lang=en>\n"
             f"<title>{self.status}</title>\n"
             f"<h1>{html.escape(self.name)}</h1>\n"
-            f"<p>{html.escape(self.description)}</p>\n"
+            f"{self.get_description()}\n"
         )
         return text.encode("utf-8")
 

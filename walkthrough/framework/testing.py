@@ -173,6 +173,11 @@ class TestResponse(Response):
         return self.get_json()
 
 
+def create_environ(*args: Any, **kwargs: Any) -> WSGIEnvironment:
+    """Return the environ of a made-up request: ``EnvironBuilder(...)``'s."""
+    return EnvironBuilder(*args, **kwargs).get_environ()
+
+
 def run_wsgi_app(app: WSGIApplication, environ: WSGIEnvironment) -> TestResponse:
     """Call ``app`` once, drain and close its body, and return what it sent.
 
