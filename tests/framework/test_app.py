@@ -558,3 +558,11 @@ def test_an_empty_static_folder_is_the_root_path(tmp_path) -> None:
     assert app.test_client().get("/a.txt").data == b"root"
     app = App(__name__, root_path=str(tmp_path), static_folder="", static_url_path="/s")
     assert app.test_client().get("/s/a.txt").data == b"root"
+
+
+def test_a_trailing_slash_on_the_static_folder_is_ignored(tmp_path) -> None:
+    (tmp_path / "static").mkdir()
+    app = App(__name__, root_path=str(tmp_path), static_folder="static/")
+    app.add_url_rule("/<path:path>", "catch_all", lambda path: path)
+    assert app.static_url_path == "/static"
+    assert app.test_client().get("/catch/all").data == b"catch/all"

@@ -70,7 +70,7 @@ class App(Scaffold):
         self.static_folder = (
             None
             if static_folder is None
-            else os.path.join(self.root_path, os.fspath(static_folder))
+            else os.path.join(self.root_path, os.fspath(static_folder).rstrip("/\\"))
         )
         if static_url_path is None and self.static_folder is not None:
             static_url_path = "/" + os.path.basename(self.static_folder)

@@ -6,6 +6,7 @@ from walkthrough.framework.testing import (  # noqa: F401
     Client,
     EnvironBuilder,
     TestResponse,
+    create_environ,
     run_wsgi_app,
 )
 
