@@ -44,6 +44,8 @@ class Scaffold:
         OPTIONS is added to the methods so ``dispatch_request`` can answer
         it with ``Allow`` (unless ``provide_automatic_options=False``, given
         here or set on the view); a clash or a non-callable fails here.
+        Unlike Flask, ours does not refuse a rule added after the first
+        request; add them all before serving, or workers may disagree.
         """
         if endpoint is None and view_func is not None:
             endpoint = view_func.__name__

@@ -37,6 +37,8 @@ class BaseConverter:
 
     ``regex`` says what the text looks like; ``to_python`` converts it (or
     raises ``ValidationError`` to pass); ``to_url`` is the way back for build.
+    A regex that can match '/' needs ``part_isolating = False``: unlike
+    Werkzeug, ours does not guess it from a '/' in the regex.
     """
 
     regex: str = "[^/]+"

@@ -37,7 +37,12 @@ QUERY_SAFE_CHARS = "!$'()*,/:;?@"
 
 
 class BuildError(LookupError):
-    """Say why no rule of ``endpoint`` can build a URL from the values."""
+    """Say why no rule of ``endpoint`` can build a URL from the values.
+
+    Unlike Werkzeug's, which is given the values, method and adapter and
+    words its own message, ours is handed a message that lists each rule's
+    reason, or suggests a close endpoint name.
+    """
 
     def __init__(self, endpoint: str, message: str) -> None:
         super().__init__(message)
@@ -224,6 +229,8 @@ class MapAdapter:
 
         This is the boundary that knows HTTP: the matcher's NoMatch and
         SlashRequired become NotFound, MethodNotAllowed and RequestRedirect.
+        Unlike Werkzeug, ours never redirects a URL that spells out a rule's
+        default (``/page/1`` to ``/page/`` when ``defaults={"n": 1}``).
         """
         path = self.path_info if path_info is None else path_info
         method = (method or self.default_method).upper()
@@ -242,7 +249,12 @@ class MapAdapter:
         return (rule if return_rule else rule.endpoint), view_args
 
     def _slash_redirect_url(self, path: str) -> str:
-        """Return the path with a '/' added: script root, path, query."""
+        """Return the path with a '/' added: script root, path, query.
+
+        Unlike Werkzeug, which writes ``http://host/path/``, ours keeps no
+        host in redirects: a path is enough for the browser, and it stays
+        right behind a proxy that changes the host.
+        """
         new_path = f"/{path.removeprefix('/')}/" if path else "/"
         url = self._script_root() + quote(new_path, safe=PATH_SAFE_CHARS)
         return f"{url}?{self.query_args}" if self.query_args else url

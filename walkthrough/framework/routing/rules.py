@@ -165,7 +165,11 @@ class Rule:
         self.map = map
 
     def _check_rule_and_endpoint(self) -> None:
-        """Refuse a rule that is not a '/' path, or an endpoint not a str."""
+        """Refuse a rule that is not a '/' path, or an endpoint not a str.
+
+        Unlike Werkzeug, which takes any endpoint (None included), ours wants
+        the view's name, so a mistake shows at startup, not as a 404 later.
+        """
         if not isinstance(self.rule, str):
             raise TypeError(f"rule {self.rule!r}: a rule must be a str like '/users'")
         if not self.rule.startswith("/"):
