@@ -11,6 +11,7 @@ import os
 import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -114,6 +115,15 @@ class App(Scaffold):
     @testing.setter
     def testing(self, value: bool) -> None:
         self.config["TESTING"] = value
+
+    @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """Return how long a permanent session's cookie lasts (from config)."""
+        return self.config["PERMANENT_SESSION_LIFETIME"]
+
+    @permanent_session_lifetime.setter
+    def permanent_session_lifetime(self, value: timedelta) -> None:
+        self.config["PERMANENT_SESSION_LIFETIME"] = value
 
     @property
     def logger(self) -> logging.Logger:

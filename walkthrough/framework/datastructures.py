@@ -168,6 +168,8 @@ class Headers:
         lower = key.lower()
         return [value for name, value in self._list if name.lower() == lower]
 
+    get_all = getlist  # Werkzeug's other name for it
+
     def add(self, key: str, value: Any) -> None:
         """Append a header line, even if ``key`` is already present."""
         text = value if type(value) is str else str(value)

@@ -329,8 +329,12 @@ class Response:
 
     @property
     def data(self) -> bytes:
-        """Return the body bytes (see ``get_data``)."""
+        """Return the body bytes (see ``get_data``); assigning calls ``set_data``."""
         return self.get_data()
+
+    @data.setter
+    def data(self, value: str | bytes) -> None:
+        self.set_data(value)
 
     @property
     def is_streamed(self) -> bool:
