@@ -26,7 +26,7 @@ SHIM = HERE / "shim"
 TABLE = HERE / "expected.csv"
 SUITES = ("test_routing.py", "test_basic.py")
 CLASSES = ("pass", "behaviour", "missing-api")
-RUN_TIMEOUT_SECONDS = 600
+RUN_TIMEOUT_SECONDS = 100
 
 
 def run_suites() -> dict[str, str]:
@@ -40,10 +40,12 @@ def run_suites() -> dict[str, str]:
             "--basetemp", str(Path(scratch) / "tmp"),
         ]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SHIM), _project()])}
-        subprocess.run(
-            command, cwd=UPSTREAM, env=env, capture_output=True,
+        finished = subprocess.run(
+            command, cwd=UPSTREAM, env=env, capture_output=True, text=True,
             timeout=RUN_TIMEOUT_SECONDS, check=False,
         )  # fmt: skip
+        if not report.exists():
+            raise RuntimeError(f"the parity run wrote no report:\n{finished.stdout}")
         return _outcomes(ET.parse(report))
 
 
@@ -76,7 +78,7 @@ def read_table() -> dict[str, dict[str, str]]:
 
 def mismatches(outcomes: dict[str, str], table: dict[str, dict[str, str]]) -> list[str]:
     """Say, per test, where this run disagrees with the table."""
-    problems = []
+    problems: list[str] = []
     for test_id in sorted(outcomes.keys() | table.keys()):
         outcome, row = outcomes.get(test_id), table.get(test_id)
         if row is None:
