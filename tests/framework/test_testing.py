@@ -158,7 +158,8 @@ def redirecting() -> App:
 
     @app.route("/user/", methods=["GET", "POST"])
     def user() -> str:
-        return f"{request.method}:{request.form.get('s', '')}:{request.query_string}"
+        query = request.query_string.decode()
+        return f"{request.method}:{request.form.get('s', '')}:{query}"
 
     app.add_url_rule("/old", "old", lambda: redirect("/user/", 302), methods=["POST"])
     app.add_url_rule("/far", "far", lambda: redirect("http://localhost/user/?q=1"))
