@@ -768,3 +768,18 @@ def test_build_raises_the_converters_own_error_and_names_the_rule() -> None:
     assert any("/<any(a, b):k>" in note for note in caught.value.__notes__)
     with pytest.raises(TypeError):
         adapter.build("n", {"n": [1]})
+
+
+def test_bind_keeps_a_host_idna_cannot_write() -> None:
+    adapter = make_map([("/", "index")]).bind("a" * 64 + ".example")
+    assert adapter.server_name == "a" * 64 + ".example"
+
+
+def test_a_host_header_idna_cannot_write_still_gets_an_answer() -> None:
+    from walkthrough.framework.app import App
+    from walkthrough.framework.testing import EnvironBuilder, run_wsgi_app
+
+    app = App(__name__, static_folder=None)
+    app.add_url_rule("/", "index", lambda: "ok")
+    environ = EnvironBuilder("/", f"http://{'a' * 64}.example/").get_environ()
+    assert run_wsgi_app(app, environ).status_code == 200

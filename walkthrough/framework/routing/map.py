@@ -14,12 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from walkthrough.framework.datastructures import MultiDict
-from walkthrough.framework.exceptions import (
-    BadRequest,
-    MethodNotAllowed,
-    NotFound,
-    RequestRedirect,
-)
+from walkthrough.framework.exceptions import MethodNotAllowed, NotFound, RequestRedirect
 from walkthrough.framework.routing.converters import (
     DEFAULT_CONVERTERS,
     PATH_SAFE_CHARS,
@@ -115,13 +110,16 @@ class Map:
         """Return an adapter that matches and builds for one request.
 
         A host in Unicode is written in IDNA (``xn--…``), the form DNS and
-        the Host header use, as Werkzeug does.
+        the Host header use, as Werkzeug does. A name IDNA cannot write (a
+        label over 63 characters) is kept as given, where Werkzeug raises
+        BadHost: a bad Host header must not break the request before the
+        app can answer it.
         """
         host, colon, port = server_name.lower().partition(":")
         try:
             host = host.encode("idna").decode("ascii")
         except UnicodeError:
-            raise BadRequest(f"Invalid host name {host!r}.") from None
+            pass
         return MapAdapter(
             self,
             f"{host}{colon}{port}",
