@@ -190,3 +190,12 @@ def test_follow_redirects_reads_an_absolute_location(redirecting: App) -> None:
 def test_follow_redirects_stops_a_loop(redirecting: App) -> None:
     with pytest.raises(RuntimeError, match="redirect"):
         redirecting.test_client().get("/loop", follow_redirects=True)
+
+
+def test_client_methods_take_base_url_second(redirecting: App) -> None:
+    client = redirecting.test_client()
+    reply = client.get("/user/", "http://example.com:8080/")
+    assert reply.status_code == 200
+    assert client.open("/user/", "http://example.com/", method="POST").text == (
+        "POST::"
+    )

@@ -232,13 +232,20 @@ class Client:
         self.cookies: dict[str, str] = {}
 
     def open(
-        self, path: str = "/", *, follow_redirects: bool = False, **kwargs: Any
+        self,
+        path: str = "/",
+        base_url: str | None = None,
+        *,
+        follow_redirects: bool = False,
+        **kwargs: Any,
     ) -> TestResponse:
         """Send one request (``EnvironBuilder`` arguments) and return the answer.
 
         With ``follow_redirects``, a redirect is followed as a browser would,
         to at most ``MAX_REDIRECTS``; ``history`` keeps the answers passed.
         """
+        if base_url is not None:
+            kwargs["base_url"] = base_url
         response = self.send(path, **kwargs)
         history: list[TestResponse] = []
         while follow_redirects and 300 <= response.status_code < 400:
@@ -275,30 +282,30 @@ class Client:
                 else:
                     self.cookies[name] = morsel.coded_value
 
-    def get(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a GET."""
-        return self.open(path, method="GET", **kwargs)
+    def get(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a GET (``open``'s arguments)."""
+        return self.open(*args, method="GET", **kwargs)
 
-    def post(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a POST."""
-        return self.open(path, method="POST", **kwargs)
+    def post(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a POST (``open``'s arguments)."""
+        return self.open(*args, method="POST", **kwargs)
 
-    def put(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a PUT."""
-        return self.open(path, method="PUT", **kwargs)
+    def put(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a PUT (``open``'s arguments)."""
+        return self.open(*args, method="PUT", **kwargs)
 
-    def patch(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a PATCH."""
-        return self.open(path, method="PATCH", **kwargs)
+    def patch(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a PATCH (``open``'s arguments)."""
+        return self.open(*args, method="PATCH", **kwargs)
 
-    def delete(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a DELETE."""
-        return self.open(path, method="DELETE", **kwargs)
+    def delete(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a DELETE (``open``'s arguments)."""
+        return self.open(*args, method="DELETE", **kwargs)
 
-    def head(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a HEAD."""
-        return self.open(path, method="HEAD", **kwargs)
+    def head(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a HEAD (``open``'s arguments)."""
+        return self.open(*args, method="HEAD", **kwargs)
 
-    def options(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send an OPTIONS."""
-        return self.open(path, method="OPTIONS", **kwargs)
+    def options(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send an OPTIONS (``open``'s arguments)."""
+        return self.open(*args, method="OPTIONS", **kwargs)
