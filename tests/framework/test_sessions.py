@@ -198,3 +198,13 @@ def test_vary_cookie_joins_the_views_own_vary(app: App) -> None:
 
     response = app.test_client().get("/negotiated")
     assert response.headers.getlist("Vary") == ["Accept-Encoding, Cookie"]
+
+
+def test_the_cookie_path_defaults_to_application_root(app: App) -> None:
+    """Flask's ``get_cookie_path``: SESSION_COOKIE_PATH, else APPLICATION_ROOT."""
+    app.config["APPLICATION_ROOT"] = "/foo"
+    client = app.test_client()
+    assert "Path=/foo" in client.get("/count").headers["Set-Cookie"]
+    assert "Path=/foo" in client.get("/clear").headers["Set-Cookie"]
+    app.config["SESSION_COOKIE_PATH"] = "/bar"
+    assert "Path=/bar" in client.get("/count").headers["Set-Cookie"]
