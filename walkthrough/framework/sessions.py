@@ -190,7 +190,7 @@ class SecureCookieSessionInterface:
         An untouched session sends nothing, so most responses stay cacheable.
         """
         config = app.config
-        name, path = config["SESSION_COOKIE_NAME"], config["SESSION_COOKIE_PATH"] or "/"
+        name, path = config["SESSION_COOKIE_NAME"], self.get_cookie_path(app)
         if session.accessed:
             vary_on_cookie(response)
         if not session:
@@ -205,11 +205,18 @@ class SecureCookieSessionInterface:
             response.set_cookie(name, value, **self.cookie_options(app, session))
             vary_on_cookie(response)
 
+    def get_cookie_path(self, app: App) -> str:
+        """Return SESSION_COOKIE_PATH, else APPLICATION_ROOT (Flask's rule).
+
+        An app mounted under ``/app`` then keeps its cookie to ``/app``.
+        """
+        return app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]
+
     def cookie_options(self, app: App, session: SecureCookieSession) -> dict[str, Any]:
         """Return the cookie attributes from config; a permanent one expires."""
         config = app.config
         options: dict[str, Any] = {
-            "path": config["SESSION_COOKIE_PATH"] or "/",
+            "path": self.get_cookie_path(app),
             "domain": config["SESSION_COOKIE_DOMAIN"],
             "secure": config["SESSION_COOKIE_SECURE"],
             "httponly": config["SESSION_COOKIE_HTTPONLY"],
