@@ -76,7 +76,10 @@ class LocalProxy:
             return False
 
     def __repr__(self) -> str:
-        """Show the target, or ``unbound`` so a debugger never trips over it."""
+        """Show the target, or ``unbound`` so a debugger never trips over it.
+
+        Unlike Werkzeug's ``<LocalProxy unbound>``, ours names the proxy.
+        """
         try:
             return repr(self._get_current_object())
         except RuntimeError:
