@@ -28,6 +28,7 @@ FLASK = "flask"
 YOURS = "yours"
 SERVERS = ("walkthrough", "werkzeug")
 FLASK_EXTRA_HINT = "Real Flask is not installed: pip install 'walkthrough[flask]'"
+WERKZEUG_HINT = "Werkzeug's server is not installed: pip install 'walkthrough[flask]'"
 # Where an app keeps the functions it registered: (kind, attribute). The
 # names are the same on Flask and on this framework.
 REGISTRIES = (
@@ -170,12 +171,12 @@ def walkthrough_target() -> ProbeTarget:
     )
 
 
-def require(module: str) -> Any:
+def require(module: str, hint: str = FLASK_EXTRA_HINT) -> Any:
     """Import an optional module, or say how to install it."""
     try:
         return importlib.import_module(module)
     except ImportError:
-        raise TargetUnavailable(FLASK_EXTRA_HINT) from None
+        raise TargetUnavailable(hint) from None
 
 
 def flask_target() -> ProbeTarget:
@@ -217,7 +218,7 @@ def app_target(app: Any, spec: str, server: str | None = None) -> ProbeTarget:
     if server not in SERVERS:
         raise ValueError(f"unknown server {server!r} (choose from {SERVERS})")
     if server == "werkzeug":
-        require("werkzeug.serving")
+        require("werkzeug.serving", WERKZEUG_HINT)
     server_tours = (FLASK,) if server == "werkzeug" else ("request",)
     app_tours = (FLASK,) if is_flask_app(app) else ("request",)
     serve = serve_on_werkzeug if server == "werkzeug" else serve_on_walkthrough
