@@ -3,6 +3,7 @@
 ``ProbeStream.close`` closes the probe's generator when a client hangs up;
 whatever stage the run had reached, its threads must end and its specimen
 server must stop, including a startup that had not reached serve_forever.
+A run that finishes reports what the client received, bounded and safe.
 """
 
 from __future__ import annotations
