@@ -21,6 +21,7 @@ import walkthrough
 from walkthrough.resources import shipped_path
 from walkthrough.site import create_app
 from walkthrough.tour.content import load_tours
+from walkthrough.tour.requirements import split_available
 
 SOCKET_TIMEOUT_SECONDS = 5.0
 INTERNAL_WORDS_RE = re.compile(r"\bseeds?\b|\bstyle[\s-]+guide\b", re.IGNORECASE)
@@ -107,8 +108,12 @@ def page_text(server: object, path: str) -> str:
 
 
 def site_paths() -> list[str]:
-    """Return the index, every tour page and every step page of the site."""
-    tours = load_tours(shipped_path("content"))
+    """Return the index and every tour and step page this process can show.
+
+    A tour needing a package that is not installed (the Flask tour without
+    Flask) has no step pages here; its words are read from the file instead.
+    """
+    tours, _unavailable = split_available(load_tours(shipped_path("content")))
     paths = ["/", "/search?q=context"]
     for tour in tours:
         paths.append(f"/tours/{tour.id}/")

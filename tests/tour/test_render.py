@@ -73,10 +73,10 @@ def _dfn(text: str, term: str) -> str:
             f"<p>{_dfn('View Functions', 'view function')}</p>",
         ),
         ("[k](glossary:keep-alive)", f"<p>{_dfn('k', 'keep-alive')}</p>"),
-        # A term wrapped over two lines of prose is still one term.
+        # Link text wrapped across lines still names the term.
         (
-            "A [context\nvariable](glossary:).",
-            "<p>A " + _dfn("context\nvariable", "context variable") + ".</p>",
+            "[app\ncontext](glossary:)",
+            f"<p>{_dfn('app' + chr(10) + 'context', 'app context')}</p>",
         ),
         (
             "[x *y*](glossary:nope)",
