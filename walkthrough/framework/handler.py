@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 
@@ -159,9 +160,16 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             self.handle_app_error(InternalServerError())
         self.drain_body()
 
-    # Methods the server knows; the stdlib's handle_one_request answers the
-    # rest (TRACE, CONNECT, anything invented) with 501.
-    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = run_wsgi  # noqa: N815
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        """Give every ``do_<METHOD>`` the stdlib looks up to ``run_wsgi``.
+
+        The parser already refused a method that is not a token, so any
+        other method reaches the app (WebDAV's PROPFIND, CalDAV's REPORT),
+        which decides what it implements, as with Werkzeug and gunicorn.
+        """
+        if name.startswith("do_"):
+            return self.run_wsgi
+        raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
 
     def make_environ(self) -> WSGIEnvironment:
         """Translate the parsed request into the dict PEP 3333 defines."""
@@ -189,6 +197,9 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             "wsgi.input_terminated": True,
         }
         environ.update(environ_headers(head.headers))
+        if head.content_length is not None:
+            # One number, even for ``Content-Length: 5, 5`` (RFC 9110 §8.6).
+            environ["CONTENT_LENGTH"] = str(head.content_length)
         if host is not None:
             environ["HTTP_HOST"] = host
         return environ
@@ -365,7 +376,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     def send_error(
         self, code: int, message: str | None = None, explain: str | None = None
     ) -> None:
-        """Answer an error the stdlib found (414 or 501) in our format."""
+        """Answer an error the stdlib found (a 414) in our format."""
         error_class = DEFAULT_EXCEPTIONS.get(code, InternalServerError)
         self.send_http_exception(error_class(message))
 
