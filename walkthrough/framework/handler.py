@@ -36,6 +36,7 @@ from walkthrough.framework.http import (
     split_target,
     strip_line_ending,
 )
+from walkthrough.framework.requestlog import log_date, request_line
 from walkthrough.framework.streams import BodyStream, ChunkedStream, LimitedStream
 from walkthrough.framework.types import (
     ExcInfo,
@@ -395,18 +396,19 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         self.log_request(error.code, len(body))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Log one line per request, unless the server was told to be quiet."""
-        if self.server.log_requests:
-            super().log_request(code, size)
+        """Queue one line per request, unless the server was told to be quiet.
+
+        The stdlib's version goes through ``log_message`` and ``logging``
+        for each request; the server's ``RequestLog`` writes lines in batches.
+        """
+        request_log = self.server.request_log
+        if request_log is not None:
+            client = self.client_address[0]
+            request_log.add(request_line(client, self.requestline, code, size))
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Send the stdlib's log lines to our logger instead of raw stderr."""
-        log.info(
-            "%s - - [%s] %s",
-            self.address_string(),
-            self.log_date_time_string(),
-            format % args,
-        )
+        log.info("%s - - [%s] %s", self.address_string(), log_date(), format % args)
 
     def log_error(self, format: str, *args: object) -> None:  # noqa: A002
         """Log a problem with one connection; it is never silent."""

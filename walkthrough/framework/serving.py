@@ -28,6 +28,7 @@ from walkthrough.framework.reloader import (
     run_with_reloader,
     watch_for_changes,
 )
+from walkthrough.framework.requestlog import RequestLog
 from walkthrough.framework.types import (
     WSGIApplication,
 )
@@ -170,6 +171,7 @@ class BaseWSGIServer(HTTPServer):
         self.app = app
         self.limits = limits or ServerLimits()
         self.log_requests = log_requests
+        self.request_log = RequestLog() if log_requests else None
         self.connection_count = 0
         self.connection_lock = threading.Lock()
         if ":" in host:
@@ -217,6 +219,12 @@ class BaseWSGIServer(HTTPServer):
         with self.connection_lock:
             self.connection_count -= 1
         super().shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Close the socket, and write the request lines still queued."""
+        super().server_close()
+        if self.request_log is not None:
+            self.request_log.close()
 
     def handle_error(self, request: socket.socket, client_address: tuple) -> None:
         """Log a connection's failure; ``serve_forever`` carries on regardless."""
