@@ -10,6 +10,7 @@ and worker processes; gunicorn does those well (the reloader is reloader.py).
 from __future__ import annotations
 
 import logging
+import queue
 import signal
 import socket
 import socketserver
@@ -17,6 +18,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from http.server import HTTPServer
+from typing import Any
 
 from walkthrough.framework.exceptions import (
     ServiceUnavailable,
@@ -34,6 +36,9 @@ from walkthrough.framework.types import (
 )
 
 log = logging.getLogger("walkthrough.serving")
+
+# An accepted socket and the client's address, as ``socketserver`` passes them.
+Connection = tuple[socket.socket, tuple]
 
 CONTINUE_RESPONSE = b"HTTP/1.1 100 Continue\r\n\r\n"
 LAST_CHUNK = b"0\r\n\r\n"
@@ -250,11 +255,76 @@ def refuse_connection(request: socket.socket) -> None:
 
 
 class ThreadedWSGIServer(socketserver.ThreadingMixIn, BaseWSGIServer):
-    """Serve each connection in its own thread, as ``threaded=True`` asks.
+    """Serve each connection on a thread of its own, reusing finished threads.
 
-    ``ThreadingMixIn.process_request`` starts the thread; daemon threads
-    let Ctrl-C stop the server without waiting on idle keep-alive clients.
+    ``ThreadingMixIn.process_request`` would start a new thread per
+    connection, ~0.4 ms on the accept loop each time. Ours hands the
+    connection to an idle thread through a queue and starts a thread only
+    when none is idle; each thread still runs the stdlib's
+    ``process_request_thread`` for every connection it serves. Threads
+    are daemons, so Ctrl-C does not wait on idle keep-alive clients.
     """
 
     multithread = True
     daemon_threads = True
+    # A thread idle this long leaves the pool; the next burst starts more.
+    idle_thread_seconds = 60.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.waiting_connections: queue.SimpleQueue[Connection | None] = (
+            queue.SimpleQueue()
+        )
+        self.idle_threads = 0
+        self.pool_lock = threading.Lock()
+        self.is_closing = False
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: socket.socket, client_address: tuple) -> None:
+        """Queue the connection for an idle thread; start one if none is idle.
+
+        At most one thread per admitted connection: ``verify_request``
+        bounds how many there are.
+        """
+        with self.pool_lock:
+            has_idle_thread = self.idle_threads > 0
+            if has_idle_thread:
+                self.idle_threads -= 1
+        self.waiting_connections.put((request, client_address))
+        if not has_idle_thread:
+            thread = threading.Thread(
+                target=self.serve_connections, name="connection", daemon=True
+            )
+            thread.start()
+
+    def serve_connections(self) -> None:
+        """Serve one connection after another, as one thread of the pool."""
+        connection = self.waiting_connections.get()
+        while connection is not None:
+            self.process_request_thread(*connection)
+            connection = self.next_connection()
+
+    def next_connection(self) -> Connection | None:
+        """Wait, idle, for the next connection; ``None`` means leave the pool."""
+        with self.pool_lock:
+            if self.is_closing:
+                return None
+            self.idle_threads += 1
+        try:
+            return self.waiting_connections.get(timeout=self.idle_thread_seconds)
+        except queue.Empty:
+            with self.pool_lock:
+                if self.idle_threads > 0:
+                    # No connection is on its way to this thread: leave.
+                    self.idle_threads -= 1
+                    return None
+            # The accept loop counted on this thread: its connection comes.
+            return self.waiting_connections.get()
+
+    def server_close(self) -> None:
+        """Close the socket and tell every idle thread to leave."""
+        with self.pool_lock:
+            self.is_closing = True
+            idle_threads, self.idle_threads = self.idle_threads, 0
+        for _ in range(idle_threads):
+            self.waiting_connections.put(None)
+        super().server_close()
