@@ -3,13 +3,14 @@
 Startup: ``run_simple`` → ``make_server`` → bind and listen → ``serve_forever``.
 Each connection then goes to ``WSGIRequestHandler`` (``handler.py``).
 Modelled on ``werkzeug.serving``, subclassing ``socketserver`` and
-``http.server`` so the tours step into CPython's own loop. Left out: TLS
-and worker processes; gunicorn does those well (the reloader is reloader.py).
+``http.server`` so the tours step into CPython's own loop. Worker processes
+are in prefork.py, the reloader in reloader.py. Left out: TLS.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import signal
 import socket
@@ -24,6 +25,7 @@ from walkthrough.framework.exceptions import (
     ServiceUnavailable,
 )
 from walkthrough.framework.handler import WSGIRequestHandler
+from walkthrough.framework.prefork import Arbiter
 from walkthrough.framework.reloader import (
     inherited_server_fd,
     is_reloader_child,
@@ -65,13 +67,17 @@ def run_simple(
     limits: ServerLimits | None = None,
     log_requests: bool = True,
     use_reloader: bool = False,
+    workers: int = 1,
 ) -> None:
     """Serve ``application`` until Ctrl-C or SIGTERM; ``App.run`` lands here.
 
     Prints the address really bound, so ``--port 0`` tells its port. With
     ``use_reloader``, this process only binds and restarts a child that
-    serves, each time a Python file changes (``reloader.py``).
+    serves, each time a Python file changes (``reloader.py``). With
+    ``workers`` above 1, it binds and forks that many workers (``prefork.py``).
     """
+    if workers > 1 and use_reloader:
+        raise ValueError("The reloader serves in one process: use one worker.")
     configure_logging()
     if use_reloader and not is_reloader_child():
         raise SystemExit(run_with_reloader(hostname, port))
@@ -88,7 +94,10 @@ def run_simple(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop_on_signal)
     try:
-        serve(server, watch_files=use_reloader)
+        if workers > 1:
+            Arbiter(server, workers).run()
+        else:
+            serve(server, watch_files=use_reloader)
     except KeyboardInterrupt:
         log.info("Shutting down.")
     finally:
@@ -159,6 +168,8 @@ class BaseWSGIServer(HTTPServer):
 
     multithread = False
     multiprocess = False
+    # In a pre-forked worker, the arbiter's pid (``prefork.py``).
+    arbiter_pid: int | None = None
     # The listen backlog: the stdlib's 5 drops connections in a burst.
     request_queue_size = 128
 
@@ -230,6 +241,14 @@ class BaseWSGIServer(HTTPServer):
         super().server_close()
         if self.request_log is not None:
             self.request_log.close()
+
+    def service_actions(self) -> None:
+        """In a worker, stop once the arbiter is gone, so none is orphaned.
+
+        ``serve_forever`` calls this once per turn of its loop.
+        """
+        if self.arbiter_pid is not None and os.getppid() != self.arbiter_pid:
+            raise KeyboardInterrupt("the arbiter is gone")
 
     def handle_error(self, request: socket.socket, client_address: tuple) -> None:
         """Log a connection's failure; ``serve_forever`` carries on regardless."""
