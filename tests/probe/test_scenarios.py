@@ -81,6 +81,7 @@ ANSWER = [
     "request/pop",
     "specimen:clean_up",
     "request/write",
+    "request/response-framing",
 ]
 CLOSE = ["request/drain", "request/close"]
 # The routing error raised in dispatch_request, answered by the exception.
@@ -165,7 +166,9 @@ EXPECTED_ENTERS: dict[str, list[str]] = {
     + ["request/dispatch", "specimen:stream", "contexts/stream", "request/push"]
     + FINALIZE
     + ["request/response-call", "request/start-response", "request/pop"]
-    + ["specimen:generate_parts", "request/write"] * STREAM_PARTS
+    # Only the first write decides the framing and sends the head.
+    + ["specimen:generate_parts", "request/write", "request/response-framing"]
+    + ["specimen:generate_parts", "request/write"] * (STREAM_PARTS - 1)
     + ["specimen:generate_parts", "request/pop", "specimen:clean_up"]
     + CLOSE,
 }

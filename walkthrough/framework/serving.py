@@ -25,6 +25,7 @@ from walkthrough.framework.exceptions import (
     ServiceUnavailable,
 )
 from walkthrough.framework.handler import WSGIRequestHandler
+from walkthrough.framework.http import encode_response_head
 from walkthrough.framework.prefork import Arbiter
 from walkthrough.framework.reloader import (
     inherited_server_fd,
@@ -41,9 +42,6 @@ log = logging.getLogger("walkthrough.serving")
 
 # An accepted socket and the client's address, as ``socketserver`` passes them.
 Connection = tuple[socket.socket, tuple]
-
-CONTINUE_RESPONSE = b"HTTP/1.1 100 Continue\r\n\r\n"
-LAST_CHUNK = b"0\r\n\r\n"
 
 
 @dataclass(frozen=True)
@@ -263,12 +261,11 @@ def refuse_connection(request: socket.socket) -> None:
     """Send a 503 to a client we cannot take, without waiting on it."""
     error = ServiceUnavailable()
     body = error.get_body()
-    head = f"HTTP/1.1 {error.status}\r\nConnection: close\r\n"
-    head += "".join(f"{name}: {value}\r\n" for name, value in error.get_headers())
-    head += f"Content-Length: {len(body)}\r\n\r\n"
+    headers = [("Connection", "close"), *error.get_headers()]
+    headers.append(("Content-Length", str(len(body))))
     try:
         request.settimeout(1.0)
-        request.sendall(head.encode("latin-1") + body)
+        request.sendall(encode_response_head(error.status, headers) + body)
     except OSError as error_sending:
         log.info("Could not send 503: %s", error_sending)
 
