@@ -17,7 +17,9 @@ after is printed: the machine may be shared.
     .venv/bin/python bench/bench_server.py [--duration 5] [--loads 16,64]
         [--threads 2] [--rounds 2] [--only ours-2,gunicorn-sync] [--profile]
 
-``--profile`` instead runs our server under cProfile (not threaded, so the
+``--log-cost`` instead sets ours with its request log on against
+``--quiet`` in ``--pairs`` alternating runs per load, and prints the median
+ratio. ``--profile`` runs our server under cProfile (not threaded, so the
 one profiled thread does all the work) for one wrk run and prints the top
 costs; ``--profile-log`` does the same with the request log on.
 """
@@ -25,6 +27,7 @@ costs; ``--profile-log`` does the same with the request log on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import logging
 import os
@@ -33,11 +36,12 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -187,6 +191,9 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: str
+    requests: int = 0
+    # The server's CPU time (all its processes) per request, in µs.
+    cpu_us: float = 0.0
 
 
 # A cell of the table: (server, connections, close?)
@@ -223,8 +230,13 @@ def parse_wrk(output: str) -> Result:
         )
     }
     errors = re.search(r"Socket errors: (.*)|Non-2xx.*", output)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     return Result(
-        rate, latencies["50"], latencies["99"], errors.group(0) if errors else ""
+        rate,
+        latencies["50"],
+        latencies["99"],
+        errors.group(0) if errors else "",
+        requests,
     )
 
 
@@ -248,8 +260,8 @@ def measure(name: str, args: argparse.Namespace) -> dict[Cell, Result]:
             warmup = argparse.Namespace(**{**vars(args), "duration": 1})
             run_wrk(port, warmup, connections=max(args.loads), close=False)
             return {
-                (name, connections, close): run_wrk(
-                    port, args, connections=connections, close=close
+                (name, connections, close): run_wrk_timed(
+                    port, process.pid, args, connections=connections, close=close
                 )
                 for connections in args.loads
                 for close in (False, True)
@@ -261,6 +273,17 @@ def measure(name: str, args: argparse.Namespace) -> dict[Cell, Result]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def run_wrk_timed(
+    port: int, pid: int, args: argparse.Namespace, *, connections: int, close: bool
+) -> Result:
+    """Run wrk, and note the server's CPU time per request meanwhile."""
+    before = cpu_seconds(pid)
+    result = run_wrk(port, args, connections=connections, close=close)
+    used = cpu_seconds(pid) - before
+    result.cpu_us = used * 1e6 / max(result.requests, 1)
+    return result
 
 
 def measure_rounds(args: argparse.Namespace) -> dict[Cell, Result]:
@@ -291,14 +314,16 @@ def print_table(
         f"{args.rounds} rounds, {os.cpu_count()} CPUs, load average 1 min: "
         f"{loads[0]:.2f} before, {loads[1]:.2f} after\n"
     )
-    print("| server | -c | connection | req/s | p50 ms | p99 ms | errors |")
-    print("|---|---:|---|---:|---:|---:|---|")
+    print(
+        "| server | -c | connection | req/s | p50 ms | p99 ms | CPU µs/req | errors |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---|")
     for (name, connections, close), result in results.items():
         mode = "close" if close else "keep-alive"
         print(
             f"| {LABELS[name]} | {connections} | {mode} | "
             f"{result.requests_per_second:,.0f} | {result.p50_ms:.2f} | "
-            f"{result.p99_ms:.2f} | {result.errors} |"
+            f"{result.p99_ms:.2f} | {result.cpu_us:.0f} | {result.errors} |"
         )
     print()
     for top, bottom in RATIOS:
@@ -315,6 +340,97 @@ def print_table(
                         f"{LABELS[top]} / {LABELS[bottom]} "
                         f"(-c{connections}, {mode}): {ratio:.2f}x"
                     )
+
+
+def measure_log_cost(args: argparse.Namespace) -> None:
+    """Set ours with the request log on against ``--quiet``, in close pairs.
+
+    Both servers run at once (the idle one costs nothing); wrk alternates
+    between them ``--pairs`` times per load, and the median of the pairs'
+    ratios is printed, so a noisy spell on a shared machine hits both sides.
+    """
+    for workers in ("1", "2"):
+        names = (f"ours-{workers}-log", f"ours-{workers}")
+        with running_servers(names) as (ports, pids):
+            warmup = argparse.Namespace(**{**vars(args), "duration": 1})
+            for port in ports.values():
+                run_wrk(port, warmup, connections=max(args.loads), close=False)
+            for connections in args.loads:
+                print_log_pairs(names, ports, pids, args, connections)
+
+
+def print_log_pairs(
+    names: tuple[str, str],
+    ports: dict[str, int],
+    pids: dict[str, int],
+    args: argparse.Namespace,
+    connections: int,
+) -> None:
+    """Run ``--pairs`` alternating wrk runs; print req/s and CPU per request.
+
+    CPU time per request (the server's processes, from ``/proc``) moves far
+    less than req/s when other work shares the machine.
+    """
+    ratios, rates = [], {name: [] for name in names}
+    cpu_us = {name: [] for name in names}
+    for _ in range(args.pairs):
+        for name in names:
+            cpu_before = cpu_seconds(pids[name])
+            result = run_wrk(ports[name], args, connections=connections, close=False)
+            used = cpu_seconds(pids[name]) - cpu_before
+            rates[name].append(result.requests_per_second)
+            cpu_us[name].append(used * 1e6 / max(result.requests, 1))
+        ratios.append(rates[names[0]][-1] / rates[names[1]][-1])
+    rate = {name: statistics.median(values) for name, values in rates.items()}
+    cpu = {name: statistics.median(values) for name, values in cpu_us.items()}
+    print(
+        f"{LABELS[names[0]]} / {LABELS[names[1]]} (-c{connections}, keep-alive, "
+        f"{args.pairs} pairs of {args.duration}s): req/s median "
+        f"{rate[names[0]]:,.0f} / {rate[names[1]]:,.0f}, median ratio "
+        f"{statistics.median(ratios):.2f}x (pairs: "
+        f"{', '.join(f'{ratio:.2f}' for ratio in ratios)}); server CPU per "
+        f"request {cpu[names[0]]:.1f} / {cpu[names[1]]:.1f} µs: "
+        f"{cpu[names[1]] / cpu[names[0]]:.2f}x the requests per CPU second"
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """Return the user+system CPU time of ``pid`` and its children, from /proc."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def running_servers(
+    names: Iterable[str],
+) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
+    """Start each named server on a free port; yield ports and pids; stop all."""
+    processes, ports, pids = [], {}, {}
+    with tempfile.TemporaryFile() as log_file:
+        try:
+            for name in names:
+                ports[name] = free_port()
+                process = subprocess.Popen(
+                    server_command(name, ports[name]),
+                    cwd=BENCH_DIR,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log_file,
+                )
+                processes.append(process)
+                pids[name] = process.pid
+                wait_until_answering(ports[name])
+            yield ports, pids
+        finally:
+            for process in processes:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=STARTUP_SECONDS)
 
 
 def profile_ours(args: argparse.Namespace) -> None:
@@ -367,6 +483,10 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--profile-log", action="store_true")
     parser.add_argument(
+        "--log-cost", action="store_true", help="only log on vs --quiet, in pairs"
+    )
+    parser.add_argument("--pairs", type=int, default=7, help="with --log-cost")
+    parser.add_argument(
         "--serve", choices=["ours-profiled", "ours-profiled-log", "werkzeug"]
     )
     parser.add_argument("--port", type=int, default=0)
@@ -378,6 +498,10 @@ def main() -> int:
         return 2
     elif args.profile or args.profile_log:
         profile_ours(args)
+    elif args.log_cost:
+        print(f"load average 1 min before: {os.getloadavg()[0]:.2f}")
+        measure_log_cost(args)
+        print(f"load average 1 min after: {os.getloadavg()[0]:.2f}")
     else:
         before = os.getloadavg()[0]
         results = measure_rounds(args)

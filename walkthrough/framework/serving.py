@@ -92,27 +92,29 @@ def run_simple(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop_on_signal)
     try:
-        if workers > 1:
-            Arbiter(server, workers).run()
-        else:
-            serve(server, watch_files=use_reloader)
+        serve(server, watch_files=use_reloader, workers=workers)
     except KeyboardInterrupt:
         log.info("Shutting down.")
     finally:
         server.server_close()
 
 
-def serve(server: BaseWSGIServer, *, watch_files: bool) -> None:
-    """Serve forever; or serve in a thread while this one watches files.
+def serve(server: BaseWSGIServer, *, watch_files: bool, workers: int = 1) -> None:
+    """Serve forever; or in forked workers; or in a thread, watching files.
 
-    The watcher exits the process when a file changes, and the reloader's
+    With ``workers`` above 1, this process becomes the workers' arbiter. The
+    file watcher exits the process when a file changes, and the reloader's
     parent starts a fresh child on the same socket.
     """
-    if not watch_files:
+    if workers > 1:
+        Arbiter(server, workers).run()
+    elif not watch_files:
         server.serve_forever()
-        return
-    threading.Thread(target=server.serve_forever, name="serve", daemon=True).start()
-    watch_for_changes()
+    else:
+        thread = threading.Thread(target=server.serve_forever, name="serve")
+        thread.daemon = True
+        thread.start()
+        watch_for_changes()
 
 
 def stop_on_signal(signum: int, frame: object) -> None:
