@@ -96,16 +96,23 @@ class Arbiter:
                 if not self.reap_one():
                     time.sleep(STOP_POLL_SECONDS)
             send_signal(self.workers, signal.SIGKILL)
-            for pid in list(self.workers):
-                os.waitpid(pid, 0)
-                del self.workers[pid]
+            while self.workers:
+                self.reap_one(block=True)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
-    def reap_one(self) -> bool:
-        """Collect one worker that has exited, if any, without waiting."""
-        pid, _status = os.waitpid(-1, os.WNOHANG)
+    def reap_one(self, *, block: bool = False) -> bool:
+        """Collect one worker that has exited; without ``block``, do not wait.
+
+        A pid can be reaped already (a signal came between ``os.wait``
+        and its bookkeeping): with no child left, no worker is left.
+        """
+        try:
+            pid, _status = os.waitpid(-1, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            self.workers.clear()
+            return True
         if pid == 0:
             return False
         self.workers.pop(pid, None)
