@@ -338,7 +338,8 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             # Checked before the head goes out, so the client still gets a 500.
             raise TypeError(f"The app sent {type(data).__name__}, not bytes.")
         if self.exchange.headers_sent:
-            self.wfile.write(self.frame(data))
+            if block := self.frame(data):
+                self.wfile.write(block)
             return
         if self.exchange.status is None:
             raise RuntimeError("The app wrote a body before calling start_response().")
@@ -380,7 +381,8 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     def end_response(self) -> None:
         """Finish the body (the last chunk, say), then log the request."""
         writer = self.exchange.writer
-        self.wfile.write(writer.end())
+        if ending := writer.end():
+            self.wfile.write(ending)
         if writer.fault is not None:
             self.give_up_on_framing(writer)
         self.log_request(self.exchange.status_code)
