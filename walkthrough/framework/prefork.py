@@ -29,6 +29,9 @@ STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 # How long the arbiter waits for workers to finish before it kills them.
 STOP_TIMEOUT_SECONDS = 10.0
 STOP_POLL_SECONDS = 0.02
+# A worker that dies younger than this is replaced only once it would be
+# this old: a worker that crashes at once must not be forked in a tight loop.
+MIN_WORKER_SECONDS = 1.0
 
 
 class Arbiter:
@@ -38,6 +41,7 @@ class Arbiter:
         self.server = server
         self.worker_count = worker_count
         self.workers: dict[int, int] = {}  # pid -> worker number
+        self.started_at: dict[int, float] = {}  # worker number -> monotonic
 
     def run(self) -> None:
         """Fork the workers, replace any that dies; stop all on Ctrl-C/SIGTERM.
@@ -69,6 +73,7 @@ class Arbiter:
         if pid == 0:
             serve_as_worker(self.server, arbiter_pid)
         self.workers[pid] = number
+        self.started_at[number] = time.monotonic()
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         log.info("Worker %d started (pid %d).", number, pid)
 
@@ -84,6 +89,8 @@ class Arbiter:
                     pid,
                     os.waitstatus_to_exitcode(status),
                 )
+                age = time.monotonic() - self.started_at[number]
+                time.sleep(max(MIN_WORKER_SECONDS - age, 0))
                 self.spawn(number)
 
     def stop_workers(self) -> None:
