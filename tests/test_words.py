@@ -43,7 +43,7 @@ def reader_facing_files() -> list[Path]:
     comments included, so the whole file is reader-facing.
     """
     files = [
-        *shipped_path("content").glob("*.md"),
+        *shipped_path("content").rglob("*.md"),
         *shipped_path("templates").rglob("*"),
         *shipped_path("static").rglob("*"),
         *PACKAGE_DIR.rglob("*.py"),
