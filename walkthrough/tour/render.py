@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
 from pygments import highlight as pygments_highlight
@@ -60,6 +61,8 @@ EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto"})
 GLOSSARY_SCHEME = "glossary:"
 EXTERNAL_REL = "noopener noreferrer"
 _SCHEME_RE = re.compile(r"([^/?#]*):")
+# A Python name that starts with an underscore: `__call__`, `_get_current_object`.
+_UNDERSCORE_NAME_RE = re.compile(r"_+[A-Za-z0-9]\w*")
 _STEP_LINK_RE = re.compile(
     rf"(?P<tour>{SLUG_RE.pattern})?(?:#(?P<step>{SLUG_RE.pattern}))?"
 )
@@ -211,8 +214,35 @@ def make_markdown() -> MarkdownIt:
     """Return a CommonMark parser with raw HTML off and only safe link schemes."""
     markdown = MarkdownIt("commonmark", {"html": False})
     markdown.validateLink = is_allowed_link
+    markdown.inline.ruler.before("emphasis", "python_name", _python_name)
     markdown.core.ruler.push("walkthrough_link_text", _remember_link_text)
     return markdown
+
+
+def is_python_name(name: str, before: str) -> bool:
+    """Tell whether `name`, after the character `before`, reads as Python.
+
+    A dunder (`__call__`) or an attribute after a dot (`App._private_`) is a
+    name in a tour about Python, never emphasis: CommonMark alone would show
+    `App.__call__` as "App." and a bold "call".
+    """
+    is_dunder = len(name) > 4 and name.startswith("__") and name.endswith("__")
+    return before == "." or is_dunder
+
+
+def _python_name(state: StateInline, silent: bool) -> bool:
+    """Read a Python name at an underscore as text (a markdown-it inline rule)."""
+    position = state.pos
+    before = state.src[position - 1] if position > 0 else " "
+    match = _UNDERSCORE_NAME_RE.match(state.src, position)
+    if match is None or before.isalnum() or before == "_":
+        return False
+    if not is_python_name(match.group(), before):
+        return False
+    if not silent:
+        state.push("text", "", 0).content = match.group()
+    state.pos = match.end()
+    return True
 
 
 def _remember_link_text(state: StateCore) -> None:
@@ -248,6 +278,51 @@ def find_links(markdown: str) -> list[LinkRef]:
                 href = str(token.attrGet("href") or "")
                 found.append(LinkRef(line, href, _link_text(token)))
     return found
+
+
+class EatenName(NamedTuple):
+    """A name plain CommonMark would turn into emphasis: its 0-based line."""
+
+    line: int
+    name: str
+    shown: str
+
+
+def find_eaten_names(markdown: str) -> list[EatenName]:
+    """Return Python names that plain CommonMark reads as emphasis, for `check`.
+
+    The site's renderer keeps them literal, but a tour file is also read on
+    GitHub and in editors, where `App.__call__` shows as "App.**call**".
+    """
+    found = []
+    for block in MarkdownIt("commonmark").parse(markdown):
+        line = block.map[0] if block.map else 0
+        children = block.children or []
+        for index, token in enumerate(children):
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            eaten = _eaten_name(children, index)
+            if eaten is not None:
+                found.append(EatenName(line, *eaten))
+    return found
+
+
+def _eaten_name(children: list[Token], index: int) -> tuple[str, str] | None:
+    """Return (name, as shown) if children[index] opens emphasis around a name."""
+    token = children[index]
+    if token.type not in ("em_open", "strong_open") or "_" not in token.markup:
+        return None
+    inner = children[index + 1] if index + 1 < len(children) else None
+    if inner is None or inner.type != "text" or not inner.content.isidentifier():
+        return None
+    previous = children[index - 1].content if index and children[index - 1] else ""
+    prefix = re.search(r"[\w.]*$", previous)
+    before = prefix.group() if prefix else ""
+    name = f"{token.markup}{inner.content}{token.markup}"
+    if not is_python_name(name, before[-1:] or " "):
+        return None
+    stars = "*" * len(token.markup)
+    return before + name, f"{before}{stars}{inner.content}{stars}"
 
 
 def make_environment(
