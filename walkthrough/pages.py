@@ -20,10 +20,17 @@ from walkthrough.pagecache import RenderedPage, are_same_objects
 from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
 from walkthrough.tour.chain import layout_chain
-from walkthrough.tour.content import Tour
+from walkthrough.tour.content import Step, Tour
 from walkthrough.tour.render import RenderedStep, TourLibrary, make_environment
-from walkthrough.tour.search import MAX_RESULTS, SearchEntry, build_index, search
-from walkthrough.tour.source import stylesheet
+from walkthrough.tour.search import (
+    FIELD_LABELS,
+    MAX_RESULTS,
+    SearchEntry,
+    build_index,
+    explain,
+    search,
+)
+from walkthrough.tour.source import resolve_symbol, stylesheet
 
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
 # The probe traces the request tour's code (and the startup tour's, on ask).
@@ -168,7 +175,8 @@ class Pages:
             links,
             page_title=f"Search: {query}" if query else "Search",
             query=query,
-            results=found[:MAX_RESULTS],
+            results=[explain(entry, query) for entry in found[:MAX_RESULTS]],
+            search_labels=FIELD_LABELS,
             total=len(found),
             **context,
         )
@@ -193,9 +201,14 @@ class Pages:
         tours = tuple(self.library.tours())
         known_tours, entries = self.search_index
         if not are_same_objects(known_tours, tours):
-            entries = build_index(tours)
+            entries = build_index(tours, read_step_code)
             self.search_index = (tours, entries)
         return entries
+
+
+def read_step_code(step: Step) -> tuple[str, ...]:
+    """Return the source lines a step shows, so search finds what is on screen."""
+    return resolve_symbol(step.symbol).lines
 
 
 ERROR_HEADLINES = {

@@ -32,7 +32,7 @@ SYMBOL_RE = re.compile(
 )
 TOML_POSITION_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)")
 TOUR_KEYS = ("id", "order", "summary", "title")
-STEP_KEYS = ("chain", "focus", "id", "symbol")
+STEP_KEYS = ("also", "chain", "focus", "id", "phase", "symbol")
 
 
 class ContentError(Exception):
@@ -61,6 +61,8 @@ class Step:
     prose_markdown: str
     line: int
     prose_line: int
+    also: tuple[str, ...] = ()
+    phase: str | None = None
 
 
 @dataclass(frozen=True)
@@ -326,8 +328,10 @@ def _parse_step(section: _Section, lines: list[str], path: Path) -> Step:
         id=table.slug("id"),
         title=section.title,
         symbol=_step_symbol(table),
-        focus=_step_focus(table),
+        focus=_string_list(table, "focus"),
         chain=table.string("chain"),
+        also=_string_list(table, "also"),
+        phase=table.string("phase"),
         prose_markdown=prose,
         line=section.heading_line,
         prose_line=prose_line,
@@ -342,14 +346,14 @@ def _step_symbol(table: _Table) -> str:
     return symbol
 
 
-def _step_focus(table: _Table) -> tuple[str, ...]:
-    """Return the focus texts as a tuple, accepting one string or a list."""
-    focus = table.values.get("focus", [])
-    texts = [focus] if isinstance(focus, str) else focus
+def _string_list(table: _Table, key: str) -> tuple[str, ...]:
+    """Return `focus` or `also` as a tuple, accepting one string or a list."""
+    value = table.values.get(key, [])
+    texts = [value] if isinstance(value, str) else value
     if not isinstance(texts, list) or not all(
         isinstance(text, str) and text.strip() for text in texts
     ):
-        table.fail("focus", "'focus' must be a non-empty string or a list of them")
+        table.fail(key, f"{key!r} must be a non-empty string or a list of them")
     return tuple(texts)
 
 
