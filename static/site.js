@@ -55,7 +55,22 @@ function isScrollingPanel(event) {
   return event.key.startsWith("Arrow") && event.target.closest('[role="region"][tabindex="0"]');
 }
 
+function dismissTerm(event) {
+  // Esc closes a glossary popup (WCAG 1.4.13: content on hover or focus must
+  // be dismissible) until the pointer or the focus leaves the term.
+  const terms = [document.activeElement, ...document.querySelectorAll(".term:hover")]
+    .filter((element) => element && element.classList.contains("term"));
+  terms.forEach((term) => {
+    term.classList.add("is-dismissed");
+    const restore = () => term.classList.remove("is-dismissed");
+    term.addEventListener("blur", restore, { once: true });
+    term.addEventListener("mouseleave", restore, { once: true });
+  });
+  return terms.length > 0;
+}
+
 function onKeydown(event) {
+  if (event.key === "Escape" && dismissTerm(event)) return;
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
   if (isTyping(event) || isScrollingPanel(event)) return;
   if (event.key === "ArrowRight" || event.key === "j") followRel("next");
@@ -110,6 +125,16 @@ function quietLineNumbers() {
   });
 }
 
+function keepCurrentStepInView() {
+  // A long tour's list scrolls on its own beside the step: show the current
+  // step a third of the way down it, not off below the fold.
+  const list = document.querySelector(".step-list");
+  const current = list && list.querySelector('[aria-current="step"]');
+  if (!current || list.scrollHeight <= list.clientHeight) return;
+  const offset = current.getBoundingClientRect().top - list.getBoundingClientRect().top;
+  list.scrollTop += offset - list.clientHeight / 3;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const toggle = document.getElementById("theme-toggle");
   if (toggle) {
@@ -124,5 +149,6 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => copyCode(button));
   });
   quietLineNumbers();
+  keepCurrentStepInView();
   document.addEventListener("keydown", onKeydown);
 });

@@ -157,6 +157,12 @@ class Site:
         response.add_etag()
         return response.make_conditional(request)
 
+    def glossary(self) -> Response:
+        """Show every glossary term with its definition and the steps using it."""
+        tours = tuple(self.library.tours())
+        render = partial(self.pages.render_glossary, tours, self.links)
+        return self.cached_page(("glossary",), tours, render)
+
     def probe_page(self) -> Response:
         """Show the probe: scenarios to run, and the chain they light up."""
         return self.html_response(self.pages.render_probe(self.links))
@@ -300,6 +306,7 @@ def create_app(
     app.add_url_rule("/probe", "probe", site.probe_page)
     app.add_url_rule("/probe/stream", "probe_stream", site.probe_stream)
     app.add_url_rule("/probe/run", "probe_run", site.probe_run)
+    app.add_url_rule("/glossary", "glossary", site.glossary)
     app.add_url_rule("/search", "search", site.search_page)
     app.add_url_rule("/search-index.json", "search_index", site.search_index_json)
     app.add_url_rule("/healthz", "healthz", site.healthz)

@@ -34,9 +34,10 @@ def site_url(tour_id: str, step_id: str | None) -> str:
 def _dfn(text: str, term: str) -> str:
     """Return the HTML expected for a known glossary term."""
     definition = GLOSSARY[term]
+    slug = term.replace(" ", "-")
     return (
-        f'<dfn class="term" tabindex="0" title="{definition}" data-term="{term}" '
-        f'data-definition="{definition}">{text}</dfn>'
+        f'<dfn class="term" tabindex="0" data-term="{term}" '
+        f'data-definition="{definition}" aria-describedby="term-{slug}">{text}</dfn>'
     )
 
 

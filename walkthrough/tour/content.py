@@ -82,6 +82,35 @@ class Tour:
         """Find a step by id, so callers need not scan `steps` themselves."""
         return next((step for step in self.steps if step.id == step_id), None)
 
+    def phases(self) -> list[Phase]:
+        """Group the steps into phases: a step's `phase` opens a new one.
+
+        Steps before the first `phase` (or in a tour without any) form one
+        untitled group, so a short tour reads as a plain list.
+        """
+        groups: list[Phase] = []
+        for position, step in enumerate(self.steps, start=1):
+            if not groups or step.phase is not None:
+                groups.append(Phase(step.phase, position, []))
+            groups[-1].steps.append(step)
+        return groups
+
+    def phase_of(self, step: Step) -> Phase | None:
+        """Return the titled phase a step belongs to, or None."""
+        for phase in self.phases():
+            if step in phase.steps and phase.title is not None:
+                return phase
+        return None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A run of steps under one title: where in a long tour a step sits."""
+
+    title: str | None
+    first_position: int
+    steps: list[Step]
+
 
 @dataclass(frozen=True)
 class _Section:

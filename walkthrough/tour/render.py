@@ -38,7 +38,7 @@ from walkthrough.tour.content import (
     sort_tours,
     tour_files,
 )
-from walkthrough.tour.glossary import GLOSSARY, lookup_term
+from walkthrough.tour.glossary import GLOSSARY, lookup_term, term_slug
 from walkthrough.tour.source import (
     THEMES,
     Stamp,
@@ -50,6 +50,7 @@ from walkthrough.tour.source import (
     missing_focus,
     resolve_symbol,
     source_file,
+    source_origin,
     stylesheet,
 )
 
@@ -94,6 +95,7 @@ class RenderedStep:
     last_line: int
     file: str
     display_file: str
+    origin: str | None
     symbol: str
     qualname: str
     position: int
@@ -189,12 +191,14 @@ class ProseRenderer:
             token.attrs = {"class": "term term-unknown"}
             return _retag(token, "span")
         key, definition = found
+        # One popup (CSS, from data-definition), no `title` tooltip on top of
+        # it; screen readers get the same words from the page's hidden list.
         token.attrs = {
             "class": "term",
             "tabindex": "0",
-            "title": definition,
             "data-term": key,
             "data-definition": definition,
+            "aria-describedby": f"term-{term_slug(key)}",
         }
         return _retag(token, "dfn")
 
@@ -325,6 +329,18 @@ def _eaten_name(children: list[Token], index: int) -> tuple[str, str] | None:
     return before + name, f"{before}{stars}{inner.content}{stars}"
 
 
+def glossary_uses(markdown: str) -> list[str]:
+    """Return the glossary keys a piece of prose links to, in order, once each."""
+    keys: dict[str, None] = {}
+    for link in find_links(markdown):
+        if link.href.startswith(GLOSSARY_SCHEME):
+            term = unquote(link.href.removeprefix(GLOSSARY_SCHEME)) or link.text
+            found = lookup_term(term)
+            if found is not None:
+                keys[found[0]] = None
+    return list(keys)
+
+
 def make_environment(
     template_dirs: Iterable[str | os.PathLike[str]],
     *,
@@ -346,6 +362,7 @@ def make_environment(
     environment.filters["markdown"] = ProseRenderer(resolve_link).markup
     environment.globals.update(stylesheet=stylesheet, themes=tuple(THEMES))
     environment.globals["glossary"] = GLOSSARY
+    environment.filters["term_slug"] = term_slug
     return environment
 
 
@@ -445,6 +462,7 @@ class TourLibrary:
             last_line=source.last_line,
             file=source.file,
             display_file=source.display_file,
+            origin=source_origin(source.module, source.file),
             symbol=step.symbol,
             qualname=source.qualname,
             position=position + 1,
