@@ -3,8 +3,21 @@
 // line-number links out of the Tab order.
 "use strict";
 
+function embedderTheme() {
+  // A wiki may pick the theme of a frame: /embed/...?theme=dark. It wins over
+  // anything remembered, since the reader sees it inside the wiki's own page.
+  if (document.documentElement.dataset.embedded !== "on") return null;
+  const theme = new URLSearchParams(window.location.search).get("theme");
+  return theme === "light" || theme === "dark" ? theme : null;
+}
+
 (function applySavedTheme() {
   // Runs as soon as the script loads (in <head>), so the page never flashes.
+  const chosen = embedderTheme();
+  if (chosen) {
+    document.documentElement.dataset.theme = chosen;
+    return;
+  }
   try {
     const saved = localStorage.getItem("walkthrough-theme");
     if (saved === "light" || saved === "dark") {
@@ -125,6 +138,18 @@ function quietLineNumbers() {
   });
 }
 
+function keepEmbedderTheme() {
+  // Moving on inside the frame keeps the theme the wiki chose.
+  const theme = embedderTheme();
+  if (!theme) return;
+  document.querySelectorAll("main a[href]").forEach((link) => {
+    const url = new URL(link.href, document.baseURI);
+    if (url.origin !== window.location.origin || !url.pathname.includes("/embed/")) return;
+    url.searchParams.set("theme", theme);
+    link.href = url.href;
+  });
+}
+
 function keepCurrentStepInView() {
   // A long tour's list scrolls on its own beside the step: show the current
   // step a third of the way down it, not off below the fold.
@@ -150,5 +175,6 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   quietLineNumbers();
   keepCurrentStepInView();
+  keepEmbedderTheme();
   document.addEventListener("keydown", onKeydown);
 });

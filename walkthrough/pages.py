@@ -203,6 +203,16 @@ class Pages:
             **context,
         )
 
+    def render_frame_refused(self, links: PageLinks, **context: object) -> RenderedPage:
+        """Render what a frame shows when its page may not frame the site."""
+        return self.render_page(
+            "frame_refused.html",
+            links,
+            page_title="This page may not show the walkthrough in a frame",
+            embedded=True,
+            **context,
+        )
+
     def render_error(
         self, error: HTTPException, links: PageLinks, **context: object
     ) -> RenderedPage:

@@ -19,6 +19,7 @@ from walkthrough.framework.exceptions import HTTPException, NotFound
 from walkthrough.framework.globals import request
 from walkthrough.framework.helpers import jsonify
 from walkthrough.framework.wrappers import Response
+from walkthrough.framing import refused_framer
 from walkthrough.links import AssetFingerprints, ServedLinks
 from walkthrough.live import (
     DEFAULT_MAX_PROBES,
@@ -52,6 +53,9 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors {frame_ancestors}"
 )
+
+# The refused-frame page: the site's usual policy, but any page may frame it.
+REFUSAL_POLICY = CONTENT_SECURITY_POLICY.format(frame_ancestors="*")
 
 
 class Site:
@@ -119,7 +123,8 @@ class Site:
 
     def embed_tour(self, tour_id: str) -> Response:
         """Show a tour without the site's header, for a wiki's iframe."""
-        return self.tour(tour_id, embedded=True)
+        refusal = self.frame_refusal(self.links.url_for("tour", tour_id=tour_id))
+        return refusal or self.tour(tour_id, embedded=True)
 
     def embed_step(self, tour_id: str, step_id: str) -> Response:
         """Show a step without the site's header, for a wiki's iframe.
@@ -127,7 +132,32 @@ class Site:
         Links between steps are relative, so a reader who moves on inside
         the frame stays in the frameless view.
         """
-        return self.step(tour_id, step_id, embedded=True)
+        full_url = self.links.url_for("step", tour_id=tour_id, step_id=step_id)
+        refusal = self.frame_refusal(full_url)
+        return refusal or self.step(tour_id, step_id, embedded=True)
+
+    def frame_refusal(self, full_url: str) -> Response | None:
+        """Explain, inside the frame, that its page may not frame the site.
+
+        The browser would refuse the frame and show a grey error; this page
+        may be framed anywhere (it shows no content of the site, only a link
+        out), so the wiki's reader learns why and its editor how to fix it.
+        """
+        headers = {
+            name: request.headers.get(name, "")
+            for name in ("sec-fetch-dest", "referer")
+        }
+        self_origin = f"{request.scheme}://{request.host}"
+        framer = refused_framer(headers, self.frame_ancestors, self_origin)
+        if framer is None:
+            return None
+        page = self.pages.render_frame_refused(
+            self.links, framer=framer, allowed=self.frame_ancestors, full_url=full_url
+        )
+        response = Response(page.body, 200, content_type=HTML)
+        response.headers.set("Content-Security-Policy", REFUSAL_POLICY)
+        response.headers.set("Cache-Control", "no-store")
+        return response
 
     def find_tour(self, tour_id: str) -> Tour:
         """Return the tour or raise 404 naming it."""
@@ -195,9 +225,14 @@ class Site:
         return jsonify(document)
 
     def add_security_headers(self, response: Response) -> Response:
-        """Send the policy headers with every response (an after_request hook)."""
+        """Send the policy headers with every response (an after_request hook).
+
+        A response that set its own policy keeps it: only the page explaining
+        a refused frame does, so that it may show inside that frame.
+        """
         policy = CONTENT_SECURITY_POLICY.format(frame_ancestors=self.frame_ancestors)
-        response.headers.set("Content-Security-Policy", policy)
+        if "Content-Security-Policy" not in response.headers:
+            response.headers.set("Content-Security-Policy", policy)
         response.headers.set("X-Content-Type-Options", "nosniff")
         response.headers.set("Referrer-Policy", "same-origin")
         return response
