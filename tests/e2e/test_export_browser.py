@@ -121,7 +121,7 @@ def test_search_works_offline_as_you_type_and_on_its_page(
 def test_every_recorded_run_replays_its_stages_in_order(
     page: Page, static_host: str, export_root: Path, scenario: str
 ) -> None:
-    recorded = recorded_runs(export_root)[scenario]
+    recorded = recorded_runs(export_root)["walkthrough"][scenario]
     watch = PageWatch(page, static_host)
     page.goto(static_host + "probe.html")
     expect(page.locator("#probe-custom")).to_be_hidden()
