@@ -21,7 +21,7 @@ from walkthrough.live import ProbeTargets, TargetChoice, probe_page_context
 from walkthrough.pagecache import RenderedPage, are_same_objects
 from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
-from walkthrough.tour.chain import layout_chain
+from walkthrough.tour.chain import NARROW_BOXES_PER_ROW, layout_chain
 from walkthrough.tour.content import Step, Tour
 from walkthrough.tour.glossary import GLOSSARY, term_heading, term_slug
 from walkthrough.tour.render import (
@@ -112,6 +112,7 @@ class Pages:
             nav_tours=tours,
             tours=tours,
             chain=layout_chain(tours),
+            narrow_chain=layout_chain(tours, per_row=NARROW_BOXES_PER_ROW),
             unavailable=unavailable,
             **context,
         )
