@@ -100,6 +100,7 @@ function findElements(page) {
     pace: byId("probe-pace"),
     skip: byId("probe-skip"),
     stage: byId("probe-stage"),
+    bar: page.querySelector(".probe-bar"),
     appParts: byId("probe-app-parts"),
     ownList: byId("own-list"),
     responseEmpty: byId("response-empty"),
@@ -405,7 +406,8 @@ function keepNodeInView(node) {
   // While the run plays, follow the lit box if it leaves the screen (a tall
   // phone picture, or a reader who scrolled away).
   const box = node.getBoundingClientRect();
-  if (!box.width || (box.top >= 0 && box.bottom <= window.innerHeight)) return;
+  const barBottom = ui.bar.getBoundingClientRect().bottom;
+  if (!box.width || (box.top >= barBottom && box.bottom <= window.innerHeight)) return;
   node.scrollIntoView({ block: "center", behavior: "auto" });
 }
 
