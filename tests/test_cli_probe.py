@@ -344,3 +344,20 @@ def test_without_flask_an_app_of_ours_still_runs_on_our_server(apps: Path) -> No
     assert result.returncode == 0, result.stderr
     _, ending = json_lines(result.stdout)
     assert ending["done"]["status"] == 200
+
+
+def test_serve_with_a_bad_app_exits_2_before_serving(apps: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "walkthrough", "serve", "--port", "0"]
+        + ["--app", "broken:app"],
+        capture_output=True,
+        text=True,
+        timeout=WAIT_SECONDS,
+        cwd=apps,
+    )
+    assert result.returncode == 2
+    assert "Running on" not in result.stdout
+    assert result.stderr == (
+        "walkthrough serve: 'broken:app': importing 'broken' raised "
+        "RuntimeError: the database is down\n"
+    )

@@ -174,19 +174,13 @@ def command_probe(args: argparse.Namespace) -> int:
     stdout holds only the timeline, or only JSON lines with ``--json``.
     """
     from walkthrough.framework.exceptions import BadRequest
-    from walkthrough.live import make_probe, parse_probe_request
     from walkthrough.probe.targets import TargetUnavailable
-    from walkthrough.site import content_dir_for
-    from walkthrough.tour.content import ContentError, load_tours
+    from walkthrough.tour.content import ContentError
 
-    mode = "startup" if args.startup else "request"
-    query = {"mode": mode, "method": args.method, "path": args.path}
     out = sys.stdout
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            request = parse_probe_request(query)
-            tours = load_tours(content_dir_for(args.content))
-            probe = make_probe(request, tours, probe_target_for(args))
+            probe = prepare_probe(args)
     except BadRequest as error:
         print(f"walkthrough probe: {error.description}", file=sys.stderr)
         return 2
@@ -199,6 +193,19 @@ def command_probe(args: argparse.Namespace) -> int:
         print(f"walkthrough probe: {ending['error']['message']}", file=sys.stderr)
         return 1
     return 0
+
+
+def prepare_probe(args: argparse.Namespace) -> Any:
+    """Check the request, load the tours, import the app: the probe to run."""
+    from walkthrough.live import make_probe, parse_probe_request
+    from walkthrough.site import content_dir_for
+    from walkthrough.tour.content import load_tours
+
+    mode = "startup" if args.startup else "request"
+    query = {"mode": mode, "method": args.method, "path": args.path}
+    request = parse_probe_request(query)
+    tours = load_tours(content_dir_for(args.content))
+    return make_probe(request, tours, probe_target_for(args))
 
 
 def relay_probe(

@@ -76,10 +76,30 @@ def werkzeug_server_class() -> type:
     return WerkzeugProbeServer
 
 
+@functools.cache
+def quiet_werkzeug_handler() -> type:
+    """Build Werkzeug's request handler minus its log line, once.
+
+    The probe's request is no request to the site: this framework's server
+    runs the specimen with ``log_requests=False``, and this is the same for
+    Werkzeug. Every stage of the request is still Werkzeug's own code.
+    """
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietWSGIRequestHandler(WSGIRequestHandler):
+        """Werkzeug's handler, keeping the probe's request out of the log."""
+
+        def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
+            """Log nothing: the probe reports the request itself."""
+
+    return QuietWSGIRequestHandler
+
+
 def serve_on_werkzeug(app: Any) -> Any:
     """Bind Werkzeug's threaded server to a free loopback port.
 
     The same construction as ``werkzeug.serving.make_server(host, 0, app,
-    threaded=True)``, with the class swapped for its signalling subclass.
+    threaded=True)``, with the class swapped for its signalling subclass
+    and the handler for its quiet one.
     """
-    return werkzeug_server_class()(PROBE_HOST, 0, app)
+    return werkzeug_server_class()(PROBE_HOST, 0, app, handler=quiet_werkzeug_handler())
