@@ -99,7 +99,7 @@ def show_probe_run(page: Page, base_url: str) -> None:
     page.locator('.probe-steps li[data-step="request/dispatch"] a').click()
     page.locator("#probe-source section.source").wait_for(timeout=PROBE_RUN_MS)
     # Start the shot at the run's result, not at the form above it.
-    page.locator("#probe-status").evaluate(
+    page.locator("#probe-stage").evaluate(
         "status => window.scrollTo(0, status.getBoundingClientRect().top"
         " + window.scrollY - 16)"
     )
