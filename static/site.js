@@ -3,6 +3,27 @@
 // line-number links out of the Tab order.
 "use strict";
 
+let uiStrings = null;
+
+function t(english, values) {
+  // The page's words for what scripts write: a JSON block the server filled
+  // from the language's catalogue (English pages send none: the key is the
+  // English). "{name}" is filled from values.
+  if (uiStrings === null) {
+    const block = document.getElementById("ui-strings");
+    try {
+      uiStrings = block ? JSON.parse(block.textContent) : {};
+    } catch (error) {
+      uiStrings = {};
+    }
+  }
+  const text = Object.prototype.hasOwnProperty.call(uiStrings, english)
+    ? uiStrings[english] : english;
+  return text.replace(/\{(\w+)\}/g, (whole, name) =>
+    values && name in values ? String(values[name]) : whole);
+}
+window.walkthroughText = t;
+
 function embedderTheme() {
   // A wiki may pick the theme of a frame: /embed/...?theme=dark. It wins over
   // anything remembered, since the reader sees it inside the wiki's own page.
@@ -48,8 +69,9 @@ function updateThemeButton() {
   const button = document.getElementById("theme-toggle");
   if (!button) return;
   const next = currentTheme() === "dark" ? "light" : "dark";
-  button.textContent = next === "dark" ? "Dark theme" : "Light theme";
-  button.setAttribute("aria-label", "Switch to the " + next + " theme");
+  button.textContent = next === "dark" ? t("Dark theme") : t("Light theme");
+  button.setAttribute("aria-label", next === "dark"
+    ? t("Switch to the dark theme") : t("Switch to the light theme"));
 }
 
 function isTyping(event) {
@@ -121,12 +143,12 @@ async function copyCode(button) {
   if (!text) return;
   try {
     await navigator.clipboard.writeText(text);
-    button.textContent = "Copied";
+    button.textContent = t("Copied");
   } catch (error) {
     // No clipboard access (an insecure origin, a denied permission).
-    button.textContent = "Select and copy";
+    button.textContent = t("Select and copy");
   }
-  setTimeout(() => { button.textContent = "Copy"; }, 1500);
+  setTimeout(() => { button.textContent = t("Copy"); }, 1500);
 }
 
 function quietLineNumbers() {
@@ -177,4 +199,57 @@ document.addEventListener("DOMContentLoaded", () => {
   keepCurrentStepInView();
   keepEmbedderTheme();
   document.addEventListener("keydown", onKeydown);
+});
+
+// The language switch: remember the reader's choice (localStorage, so pages
+// stay cacheable: nothing about it reaches the server). On the English index,
+// a browser that prefers Chinese and never chose is offered, in one line, the
+// Chinese edition; it is never redirected.
+const LANGUAGE_KEY = "walkthrough-language";
+
+function rememberLanguage(code) {
+  try {
+    localStorage.setItem(LANGUAGE_KEY, code);
+  } catch (error) {
+    // Storage blocked: the offer may show again, nothing else changes.
+  }
+}
+
+function savedLanguage() {
+  try {
+    return localStorage.getItem(LANGUAGE_KEY);
+  } catch (error) {
+    return null;
+  }
+}
+
+function offerLanguage() {
+  const offer = document.getElementById("language-offer");
+  const page = document.getElementById("ui-strings");
+  const link = document.querySelector(".language-switch[data-language='zh']");
+  if (!offer || !link || !page || page.dataset.language !== "en") return;
+  if (savedLanguage()) return;
+  const preferred = (navigator.languages || [navigator.language || ""])[0] || "";
+  if (!preferred.toLowerCase().startsWith("zh")) return;
+  const switchLink = document.createElement("a");
+  switchLink.href = link.href;
+  switchLink.lang = "zh-CN";
+  switchLink.textContent = "本站有中文版：切换到中文";
+  switchLink.addEventListener("click", () => rememberLanguage("zh"));
+  const stay = document.createElement("button");
+  stay.type = "button";
+  stay.textContent = "Stay in English";
+  stay.addEventListener("click", () => {
+    rememberLanguage("en");
+    offer.hidden = true;
+  });
+  offer.replaceChildren(switchLink, " ", stay);
+  offer.hidden = false;
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const link of document.querySelectorAll(".language-switch")) {
+    link.addEventListener("click", () => rememberLanguage(link.dataset.language));
+  }
+  offerLanguage();
 });

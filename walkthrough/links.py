@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from walkthrough.framework.helpers import url_for as app_url_for
@@ -39,6 +40,28 @@ EXPORTED_FILES = {
     "search_index": "data/search-index.js",
     "probe_runs": "data/probe-runs.js",
 }
+
+
+# Endpoints every edition shares: assets, the icon and the probe's data,
+# which carry no words a reader sees.
+LANGUAGE_NEUTRAL_ENDPOINTS = frozenset(
+    {
+        "static",
+        "favicon",
+        "highlight_css",
+        "probe_stream",
+        "probe_run",
+        "healthz",
+        "probe_runs",
+    }
+)
+
+
+def edition_endpoint(prefix: str, endpoint: str) -> str:
+    """Name an endpoint in an edition: ``zh.`` + ``step``, unless shared."""
+    if not prefix or endpoint in LANGUAGE_NEUTRAL_ENDPOINTS:
+        return endpoint
+    return prefix + endpoint.removeprefix(prefix)
 
 
 def served_step_link(tour_id: str, step_id: str | None) -> str:
@@ -205,11 +228,54 @@ class ExportedLinks:
         return posixpath.relpath(target, start)
 
 
-PageLinks = ServedLinks | ExportedLinks
+class EditionLinks:
+    """A link style for one language's pages: its endpoints carry its prefix.
+
+    Wraps a served or exported link style, so ``url_for('index')`` on a
+    Chinese page is ``/zh/`` (served) or ``zh/index.html`` (exported).
+    """
+
+    def __init__(
+        self,
+        links: ServedLinks | ExportedLinks,
+        prefix: str,
+        *,
+        alternates: tuple[tuple[Any, str], ...] = (),
+    ) -> None:
+        self.links = links
+        self.prefix = prefix
+        # This page in the other languages: (Language, URL) pairs.
+        self.alternates = alternates
+
+    def url_for(self, endpoint: str, **values: object) -> str:
+        """Build the URL of an endpoint in this edition."""
+        return self.links.url_for(edition_endpoint(self.prefix, endpoint), **values)
+
+    def step_href(self, step_id: str) -> str:
+        """Link to a sibling step: the same folder in every edition."""
+        return self.links.step_href(step_id)
+
+    def asset_url(self, filename: str) -> str:
+        """Link to an asset, which every edition shares."""
+        return self.links.asset_url(filename)
+
+    def asset_versions(self) -> tuple[str | None, ...]:
+        """Return the served assets' fingerprints (exports have none)."""
+        versions = getattr(self.links, "asset_versions", None)
+        return versions() if versions is not None else ()
+
+
+PageLinks = ServedLinks | ExportedLinks | EditionLinks
 
 
 def exported_path(endpoint: str, values: dict[str, object]) -> str:
-    """Map an endpoint to its file in the export, taking the values it uses."""
+    """Map an endpoint to its file in the export, taking the values it uses.
+
+    An edition's endpoint (``zh.step``) lies in the edition's folder (``zh/``).
+    """
+    language, dot, bare = endpoint.partition(".")
+    if dot:
+        return f"{language}/{exported_path(bare, values)}"
     if endpoint in EXPORTED_FILES:
         return EXPORTED_FILES[endpoint]
     if endpoint == "static":
@@ -225,10 +291,11 @@ def exported_path(endpoint: str, values: dict[str, object]) -> str:
     return f"{folder}/{quote(str(values.pop('step_id')))}.html"
 
 
-def link_functions(links: PageLinks) -> dict[str, Callable[..., str]]:
+def link_functions(links: PageLinks) -> dict[str, Any]:
     """Name a link style's functions as templates call them."""
     return {
         "url_for": links.url_for,
         "step_href": links.step_href,
         "asset_url": links.asset_url,
+        "alternates": getattr(links, "alternates", ()),
     }

@@ -9,7 +9,7 @@ same pages to a folder, with links relative to each file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,10 +23,18 @@ from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
 from walkthrough.tour.chain import NARROW_BOXES_PER_ROW, layout_chain
 from walkthrough.tour.content import Step, Tour
-from walkthrough.tour.glossary import GLOSSARY, term_heading, term_slug
+from walkthrough.i18n import (
+    DEFAULT_LANGUAGE,
+    ENGLISH,
+    Language,
+    load_languages,
+    script_string_keys,
+)
+from walkthrough.tour.glossary import GLOSSARY, load_glossary, term_heading, term_slug
 from walkthrough.tour.render import (
     RenderedStep,
     TourLibrary,
+    TranslatedLibrary,
     glossary_uses,
     make_environment,
 )
@@ -72,11 +80,20 @@ class Pages:
     """Render every kind of page the site has, for any link style."""
 
     def __init__(
-        self, library: TourLibrary, environment: Environment, *, demo: bool = False
+        self,
+        library: TourLibrary,
+        environment: Environment,
+        *,
+        demo: bool = False,
+        language: Language = ENGLISH,
+        headings: Mapping[str, str] | None = None,
     ) -> None:
         self.library = library
         self.environment = environment
         self.demo = demo
+        self.language = language
+        self.headings = headings or {}
+        self.script_keys = script_string_keys()
         self.search_index: tuple[tuple[Tour, ...], list[SearchEntry]] = ((), [])
         self.highlight_css = highlight_stylesheet().encode("utf-8")
 
@@ -90,6 +107,14 @@ class Pages:
         context.setdefault("demo", self.demo)
         context.setdefault("static_copy", None)
         context.setdefault("embedded", False)
+        context.setdefault("switch_href", "")
+        context.setdefault("glossary", self.library.prose.glossary)
+        language = self.language
+        context.update(
+            _=language.markup,
+            language=language,
+            script_strings=language.script_strings(self.script_keys),
+        )
         template_object = self.environment.get_template(template)
         return RenderedPage.from_html(
             template_object.render(**link_functions(links), **context)
@@ -107,7 +132,7 @@ class Pages:
         return self.render_page(
             "index.html",
             links,
-            page_title="How a Python web framework really works",
+            page_title=self.language.gettext("How a Python web framework really works"),
             nav_current="tours",
             nav_tours=tours,
             tours=tours,
@@ -177,7 +202,7 @@ class Pages:
         return self.render_page(
             "probe.html",
             links,
-            page_title="Watch a real request",
+            page_title=self.language.gettext("Watch a real request"),
             nav_current="probe",
             scenarios=SCENARIOS,
             **probe_page_context(offered, self.library.tours()),
@@ -197,7 +222,9 @@ class Pages:
         return self.render_page(
             "search.html",
             links,
-            page_title=f"Search: {query}" if query else "Search",
+            page_title=self.language.gettext("Search: {query}", query=query)
+            if query
+            else self.language.gettext("Search"),
             query=query,
             results=[explain(entry, query) for entry in found[:MAX_RESULTS]],
             search_labels=FIELD_LABELS,
@@ -212,10 +239,10 @@ class Pages:
         return self.render_page(
             "glossary.html",
             links,
-            page_title="Glossary",
+            page_title=self.language.gettext("Glossary"),
             nav_current="glossary",
             nav_tours=tours,
-            entries=glossary_entries(tours),
+            entries=glossary_entries(tours, self.library.prose.glossary, self.headings),
             **context,
         )
 
@@ -224,7 +251,9 @@ class Pages:
         return self.render_page(
             "frame_refused.html",
             links,
-            page_title="This page may not show the walkthrough in a frame",
+            page_title=self.language.gettext(
+                "This page may not show the walkthrough in a frame"
+            ),
             embedded=True,
             **context,
         )
@@ -236,12 +265,14 @@ class Pages:
         return self.render_page(
             "error.html",
             links,
-            page_title=error.name,
+            page_title=self.language.gettext(error.name),
             code=error.code,
             name=error.name,
-            headline=getattr(error, "headline", None)
-            or ERROR_HEADLINES.get(error.code, error.name),
-            description=error.description,
+            headline=self.language.gettext(
+                getattr(error, "headline", None)
+                or ERROR_HEADLINES.get(error.code, error.name)
+            ),
+            description=self.language.gettext(error.description or ""),
             **context,
         )
 
@@ -273,12 +304,16 @@ class GlossaryEntry:
     steps: tuple[tuple[Tour, Step | None], ...]
 
 
-def glossary_entries(tours: tuple[Tour, ...]) -> list[GlossaryEntry]:
+def glossary_entries(
+    tours: tuple[Tour, ...],
+    glossary: Mapping[str, str] = GLOSSARY,
+    headings: Mapping[str, str] | None = None,
+) -> list[GlossaryEntry]:
     """List every glossary term, alphabetically, with the steps that use it.
 
     A term used in a tour's introduction lists the tour (its step is None).
     """
-    uses: dict[str, list[tuple[Tour, Step | None]]] = {key: [] for key in GLOSSARY}
+    uses: dict[str, list[tuple[Tour, Step | None]]] = {key: [] for key in glossary}
     for tour in tours:
         for key in glossary_uses(tour.intro_markdown):
             uses[key].append((tour, None))
@@ -287,9 +322,13 @@ def glossary_entries(tours: tuple[Tour, ...]) -> list[GlossaryEntry]:
                 uses[key].append((tour, step))
     return [
         GlossaryEntry(
-            key, term_slug(key), term_heading(key), GLOSSARY[key], tuple(uses[key])
+            key,
+            term_slug(key),
+            (headings or {}).get(key) or term_heading(key),
+            glossary[key],
+            tuple(uses[key]),
         )
-        for key in sorted(GLOSSARY)
+        for key in sorted(glossary)
     ]
 
 
@@ -311,9 +350,40 @@ def make_pages(
     demo: bool = False,
 ) -> Pages:
     """Build the pages for the tours in ``content_dir`` (see content_dir_for)."""
+    return make_editions(content_dir, resolve_link=resolve_link, demo=demo)[
+        DEFAULT_LANGUAGE
+    ]
+
+
+def make_editions(
+    content_dir: str | os.PathLike[str] | None = None,
+    *,
+    resolve_link: Callable[[str, str | None], str] = served_step_link,
+    demo: bool = False,
+) -> dict[str, Pages]:
+    """Build one ``Pages`` per language, by code, English first.
+
+    English tours and glossary come from ``content_dir``; a language's from
+    its folder in it (``content/zh/``), laid over the English step by step.
+    """
     directory = content_dir_for(content_dir)
-    library = TourLibrary(directory, resolve_link=resolve_link)
     environment = make_environment(
         [shipped_path("templates")], resolve_link=resolve_link
     )
-    return Pages(library, environment, demo=demo)
+    definitions, headings = load_glossary(directory, GLOSSARY)
+    english = TourLibrary(directory, resolve_link=resolve_link, glossary=definitions)
+    editions = {}
+    for code, language in load_languages().items():
+        library, words = english, headings
+        if code != DEFAULT_LANGUAGE:
+            translated, words = load_glossary(directory / code, definitions)
+            library = TranslatedLibrary(
+                english,
+                directory / code,
+                resolve_link=resolve_link,
+                glossary=translated,
+            )
+        editions[code] = Pages(
+            library, environment, demo=demo, language=language, headings=words
+        )
+    return editions

@@ -20,7 +20,8 @@ from walkthrough.framework.globals import request
 from walkthrough.framework.helpers import jsonify
 from walkthrough.framework.wrappers import Response
 from walkthrough.framing import refused_framer
-from walkthrough.links import AssetFingerprints, ServedLinks
+from walkthrough.i18n import DEFAULT_LANGUAGE, Language
+from walkthrough.links import AssetFingerprints, EditionLinks, ServedLinks
 from walkthrough.live import (
     DEFAULT_MAX_PROBES,
     ProbeLimiter,
@@ -31,13 +32,14 @@ from walkthrough.live import (
     run_to_document,
 )
 from walkthrough.pagecache import PageCache, RenderedPage
-from walkthrough.pages import Pages, content_dir_for, make_pages
+from walkthrough.pages import Pages, content_dir_for, make_editions
 from walkthrough.probe.runner import Probe
 from walkthrough.probe.targets import ProbeTarget
 from walkthrough.resources import shipped_path
 from walkthrough.tour.content import ContentError, Tour
 from walkthrough.tour.render import (
     RenderedStep,
+    TourLibrary,
     TourLookupError,
     TourUnavailableError,
 )
@@ -83,17 +85,70 @@ class Site:
     """
 
     def __init__(
-        self, pages: Pages, limiter: ProbeLimiter, targets: ProbeTargets
+        self,
+        pages: Pages | dict[str, Pages],
+        limiter: ProbeLimiter,
+        targets: ProbeTargets,
     ) -> None:
-        self.pages = pages
-        self.library = pages.library
+        self.editions = pages if isinstance(pages, dict) else {"en": pages}
         self.limiter = limiter
         self.targets = targets
         self.frame_ancestors = DEFAULT_FRAME_ANCESTORS
         self.cache = PageCache()
         self.assets = AssetFingerprints(shipped_path("static"))
-        self.assets.add_generated("highlight.css", pages.highlight_css)
-        self.links = ServedLinks(self.assets)
+        english = self.editions[DEFAULT_LANGUAGE]
+        self.assets.add_generated("highlight.css", english.highlight_css)
+        self.served_links = ServedLinks(self.assets)
+
+    @property
+    def pages(self) -> Pages:
+        """The edition this request is in: its path's language, else English."""
+        return self.editions[self.language_code()]
+
+    @property
+    def library(self) -> TourLibrary:
+        """The tours of this request's edition."""
+        return self.pages.library
+
+    @property
+    def links(self) -> EditionLinks:
+        """Links inside this request's edition, and to its twin in the others."""
+        code = self.language_code()
+        return EditionLinks(
+            self.served_links,
+            self.editions[code].language.prefix,
+            alternates=self.alternates(code),
+        )
+
+    def language_code(self) -> str:
+        """Read the edition from the path: ``/zh/…`` is Chinese, the rest English."""
+        first = request.path.lstrip("/").split("/", 1)[0]
+        if first != DEFAULT_LANGUAGE and first in self.editions:
+            return first
+        return DEFAULT_LANGUAGE
+
+    def alternates(self, code: str) -> tuple[tuple[Language, str], ...]:
+        """Return this very page in every other language, as (language, URL).
+
+        The query is kept where it names what the page shows (a search, a
+        probe's choices); cached pages are keyed without it, so they drop it.
+        """
+        path = request.path
+        if code != DEFAULT_LANGUAGE:
+            path = path.removeprefix(f"/{code}") or "/"
+        query = request.query_string.decode("latin-1")
+        endpoint = (request.endpoint or "").rpartition(".")[2]
+        suffix = f"?{query}" if query and endpoint in ("search", "probe") else ""
+        root = request.script_root
+        return tuple(
+            (
+                pages.language,
+                f"{root}{'' if other == DEFAULT_LANGUAGE else '/' + other}"
+                f"{path}{suffix}",
+            )
+            for other, pages in self.editions.items()
+            if other != code
+        )
 
     def html_response(self, page: RenderedPage, status: int = 200) -> Response:
         """Answer with a rendered page; a fresh client copy gets a bare 304."""
@@ -111,7 +166,7 @@ class Site:
         The assets' fingerprints count as inputs: an edited stylesheet must
         reach the page's links, or browsers would keep the old one a year.
         """
-        full_key = (request.script_root, *key)
+        full_key = (request.script_root, self.language_code(), *key)
         inputs = (*inputs, *self.links.asset_versions())
         return self.html_response(self.cache.get_or_render(full_key, inputs, render))
 
@@ -193,7 +248,10 @@ class Site:
         except TourUnavailableError as error:
             raise TourNotInstalled(error.unavailable.hint) from None
         except TourLookupError:
-            raise NotFound(f"There is no tour called {tour_id!r}.") from None
+            message = self.pages.language.gettext(
+                "There is no tour called {tour}.", tour=repr(tour_id)
+            )
+            raise NotFound(message) from None
 
     def find_step(self, tour_id: str, step_id: str) -> RenderedStep:
         """Return the rendered step or raise 404 naming it."""
@@ -202,9 +260,12 @@ class Site:
         except TourUnavailableError as error:
             raise TourNotInstalled(error.unavailable.hint) from None
         except TourLookupError:
-            raise NotFound(
-                f"There is no step {step_id!r} in tour {tour_id!r}."
-            ) from None
+            message = self.pages.language.gettext(
+                "There is no step {step} in tour {tour}.",
+                step=repr(step_id),
+                tour=repr(tour_id),
+            )
+            raise NotFound(message) from None
 
     def search_page(self) -> Response:
         """Answer ``/search?q=`` on the server, so search works without scripts."""
@@ -381,6 +442,28 @@ def frame_ancestors_for(argument: str | None) -> str:
     return chosen
 
 
+def add_page_routes(app: App, site: Site, code: str) -> None:
+    """Route one edition's pages: ``/zh/tours/…`` beside ``/tours/…``.
+
+    Each edition's endpoints carry its code (``zh.step``), so ``url_for``
+    and an export know which edition a link stays in.
+    """
+    root, prefix = (f"/{code}", f"{code}.") if code else ("", "")
+    pages = (
+        ("/", "index", site.index),
+        ("/tours/<tour_id>/", "tour", site.tour),
+        ("/tours/<tour_id>/<step_id>", "step", site.step),
+        ("/embed/tours/<tour_id>/", "embed_tour", site.embed_tour),
+        ("/embed/tours/<tour_id>/<step_id>", "embed_step", site.embed_step),
+        ("/probe", "probe", site.probe_page),
+        ("/glossary", "glossary", site.glossary),
+        ("/search", "search", site.search_page),
+        ("/search-index.json", "search_index", site.search_index_json),
+    )
+    for path, endpoint, view in pages:
+        app.add_url_rule(root + path, prefix + endpoint, view)
+
+
 def create_app(
     content_dir: str | os.PathLike[str] | None = None,
     *,
@@ -394,21 +477,14 @@ def create_app(
     ``probe_app`` is a reader's own app (``walkthrough serve --app``), which
     the probe then offers beside the specimen and its Flask twin.
     """
-    pages = make_pages(content_dir, demo=demo)
-    site = Site(pages, ProbeLimiter(max_probes), ProbeTargets(probe_app))
+    editions = make_editions(content_dir, demo=demo)
+    site = Site(editions, ProbeLimiter(max_probes), ProbeTargets(probe_app))
     site.frame_ancestors = frame_ancestors_for(frame_ancestors)
     app = App(__name__, static_folder=str(shipped_path("static")))
-    app.add_url_rule("/", "index", site.index)
-    app.add_url_rule("/tours/<tour_id>/", "tour", site.tour)
-    app.add_url_rule("/tours/<tour_id>/<step_id>", "step", site.step)
-    app.add_url_rule("/embed/tours/<tour_id>/", "embed_tour", site.embed_tour)
-    app.add_url_rule("/embed/tours/<tour_id>/<step_id>", "embed_step", site.embed_step)
-    app.add_url_rule("/probe", "probe", site.probe_page)
+    for code in editions:
+        add_page_routes(app, site, "" if code == DEFAULT_LANGUAGE else code)
     app.add_url_rule("/probe/stream", "probe_stream", site.probe_stream)
     app.add_url_rule("/probe/run", "probe_run", site.probe_run)
-    app.add_url_rule("/glossary", "glossary", site.glossary)
-    app.add_url_rule("/search", "search", site.search_page)
-    app.add_url_rule("/search-index.json", "search_index", site.search_index_json)
     app.add_url_rule("/healthz", "healthz", site.healthz)
     app.add_url_rule("/favicon.ico", "favicon", site.favicon)
     app.add_url_rule(

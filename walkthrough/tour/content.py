@@ -66,6 +66,8 @@ class Step:
     prose_line: int
     also: tuple[str, ...] = ()
     phase: str | None = None
+    # In a translated edition: "missing" or "stale" when the English is shown.
+    untranslated: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class Tour:
     intro_markdown: str = ""
     intro_line: int = 1
     requires: tuple[str, ...] = ()
+    # In a translated edition: "missing" or "stale" when the English is shown.
+    intro_untranslated: str | None = None
 
     def step(self, step_id: str) -> Step | None:
         """Find a step by id, so callers need not scan `steps` themselves."""

@@ -31,6 +31,7 @@ from pygments.util import ClassNotFound
 
 from walkthrough.tour.content import (
     SLUG_RE,
+    ContentError,
     Step,
     Tour,
     check_unique_tour_ids,
@@ -44,6 +45,7 @@ from walkthrough.tour.requirements import (
     installed_versions,
     split_available,
 )
+from walkthrough.tour.translation import Translation, load_translation, merge_tour
 from walkthrough.tour.source import (
     THEMES,
     Stamp,
@@ -159,6 +161,7 @@ class ProseRenderer:
         """Build the markdown-it parser once; it is reused for every render."""
         self._resolve_link = resolve_link
         self._glossary = glossary
+        self.glossary = glossary
         self._markdown = make_markdown()
         self._markdown.options["highlight"] = _highlight_fence
         self._markdown.core.ruler.push("walkthrough_links", self._rewrite_links)
@@ -462,6 +465,11 @@ class TourLibrary:
         self._loaded = loaded
         return sort_tours(tours)
 
+    def all_tours(self) -> list[Tour]:
+        """Return every tour, available or not, re-reading changed files."""
+        with self._lock:
+            return self._refresh()
+
     def _find_tour(self, tour_id: str) -> Tour:
         """Return the tour with this id from fresh files; caller holds the lock."""
         tours, unavailable = split_available(self._refresh())
@@ -510,3 +518,59 @@ def _is_fresh(cached: tuple[Stamp, RenderedStep], tour: Tour) -> bool:
 def _neighbour(steps: Sequence[Step], index: int) -> Step | None:
     """Return steps[index] if it exists, without Python's negative wrap-around."""
     return steps[index] if 0 <= index < len(steps) else None
+
+
+class TranslatedLibrary(TourLibrary):
+    """Serve the English tours in another language's words, part by part.
+
+    The English library stays the source of every tour, step and symbol; this
+    one lays the translation files of ``directory`` over it (`merge_tour`).
+    A merged tour is reused while neither its English tour nor its
+    translation changed, so pages cached by identity stay cached.
+    """
+
+    def __init__(
+        self,
+        english: TourLibrary,
+        directory: str | os.PathLike[str],
+        *,
+        resolve_link: LinkResolver | None = None,
+        glossary: Mapping[str, str] = GLOSSARY,
+    ) -> None:
+        super().__init__(
+            english.directory, resolve_link=resolve_link, glossary=glossary
+        )
+        self.english = english
+        self.translations = Path(directory)
+        self._read: dict[Path, tuple[Stamp, Translation | None]] = {}
+        self._merged: dict[str, tuple[Tour, Translation | None, Tour]] = {}
+
+    def _refresh(self) -> list[Tour]:
+        """Merge fresh English tours with fresh translations; caller holds the lock."""
+        merged = []
+        for tour in self.english.all_tours():
+            translation = self._translation(self.translations / tour.path.name)
+            known = self._merged.get(tour.id)
+            if known is None or known[0] is not tour or known[1] is not translation:
+                known = (tour, translation, merge_tour(tour, translation))
+                self._merged[tour.id] = known
+            merged.append(known[2])
+        return merged
+
+    def _translation(self, path: Path) -> Translation | None:
+        """Return a tour's translation, re-read when its file changed.
+
+        A missing or unreadable file serves the English (with the notice);
+        `walkthrough check` names what is wrong with it.
+        """
+        stamp = file_stamp(path)
+        if stamp == (-1, -1):
+            return None
+        known = self._read.get(path)
+        if known is None or known[0] != stamp:
+            try:
+                known = (stamp, load_translation(path))
+            except ContentError:
+                known = (stamp, None)
+            self._read[path] = known
+        return known[1]
