@@ -18,7 +18,6 @@ import os
 import posixpath
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any

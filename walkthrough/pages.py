@@ -16,13 +16,6 @@ from pathlib import Path
 from jinja2 import Environment
 
 from walkthrough.framework.exceptions import HTTPException
-from walkthrough.links import PageLinks, link_functions, served_step_link
-from walkthrough.live import ProbeTargets, TargetChoice, probe_page_context
-from walkthrough.pagecache import RenderedPage, are_same_objects
-from walkthrough.probe.specimen import SCENARIOS
-from walkthrough.resources import shipped_path
-from walkthrough.tour.chain import NARROW_BOXES_PER_ROW, layout_chain
-from walkthrough.tour.content import Step, Tour
 from walkthrough.i18n import (
     DEFAULT_LANGUAGE,
     ENGLISH,
@@ -30,6 +23,13 @@ from walkthrough.i18n import (
     load_languages,
     script_string_keys,
 )
+from walkthrough.links import PageLinks, link_functions, served_step_link
+from walkthrough.live import ProbeTargets, TargetChoice, probe_page_context
+from walkthrough.pagecache import RenderedPage, are_same_objects
+from walkthrough.probe.specimen import SCENARIOS
+from walkthrough.resources import shipped_path
+from walkthrough.tour.chain import NARROW_BOXES_PER_ROW, layout_chain
+from walkthrough.tour.content import Step, Tour
 from walkthrough.tour.glossary import GLOSSARY, load_glossary, term_heading, term_slug
 from walkthrough.tour.render import (
     RenderedStep,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -39,6 +39,7 @@ from walkthrough.tour.source import (
     missing_focus_message,
     resolve_symbol,
 )
+from walkthrough.tour.translation import Translation, load_translation
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,14 @@ class Fault:
     path: Path
     line: int | None
     message: str
+    # A warning (a missing or stale translation) is printed but passes:
+    # readers get the English with a notice, so it never breaks a page.
+    warning: bool = False
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        return f"{where}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{where}: {kind}{self.message}"
 
 
 def check_content(directory: str | os.PathLike[str]) -> list[Fault]:
@@ -69,6 +74,8 @@ def check_content(directory: str | os.PathLike[str]) -> list[Fault]:
     faults += _duplicate_tour_faults(tours)
     for tour in tours:
         faults += check_tour(tour, tours)
+    for language_dir in translation_dirs(Path(directory)):
+        faults += check_translations(language_dir, tours)
     return sorted(faults, key=lambda fault: (str(fault.path), fault.line or 0))
 
 
@@ -164,6 +171,101 @@ def _step_link_problem(
     return None
 
 
+def translation_dirs(directory: Path) -> list[Path]:
+    """List a content directory's language folders (``zh/``): those with tours."""
+    if not directory.is_dir():
+        return []
+    return [
+        child
+        for child in sorted(directory.iterdir())
+        if child.is_dir() and any(child.glob("*.md"))
+    ]
+
+
+def check_translations(directory: Path, tours: list[Tour]) -> list[Fault]:
+    """Check one language's translations against the English tours.
+
+    Faults: an unreadable file or bad keys, a translation of no English tour,
+    a translated step the English lacks, a broken link. Warnings: a part not
+    translated yet, or translated from English that has changed since.
+    """
+    by_id = {tour.id: tour for tour in tours}
+    faults = []
+    for path in tour_files(directory):
+        try:
+            translation = load_translation(path)
+        except ContentError as error:
+            faults.append(Fault(error.path, error.line, error.message))
+            continue
+        english = by_id.get(translation.tour_id)
+        if english is None:
+            message = f"translation of unknown tour {translation.tour_id!r}"
+            faults.append(Fault(path, 1, message))
+            continue
+        faults += _translation_faults(translation, english, tours)
+    return faults
+
+
+def _translation_faults(
+    translation: Translation, english: Tour, tours: list[Tour]
+) -> list[Fault]:
+    """Compare one translation with its English tour, part by part."""
+    # Imported here: `python -m walkthrough.tour.fingerprint` must be able to
+    # run the module fresh, after the package (which imports this) loads.
+    from walkthrough.tour.fingerprint import intro_fingerprint, step_fingerprint
+
+    path = translation.path
+    faults = _staleness(
+        path,
+        2,
+        "the introduction",
+        translation.translated_from,
+        intro_fingerprint(english),
+        english.path,
+    )
+    faults += _prose_faults(
+        replace(english, path=path),
+        translation.intro_markdown,
+        translation.intro_line,
+        tours,
+    )
+    for step in translation.steps:
+        if english.step(step.id) is None:
+            message = f"step {step.id!r} has no English step in {english.path}"
+            faults.append(Fault(path, step.line, message))
+            continue
+        faults += _staleness(
+            path,
+            step.line,
+            f"step {step.id!r}",
+            step.translated_from,
+            step_fingerprint(english.step(step.id)),
+            english.path,
+        )
+        faults += _prose_faults(
+            replace(english, path=path), step.prose_markdown, step.prose_line, tours
+        )
+    for step in english.steps:
+        if translation.step(step.id) is None:
+            message = f"English step {step.id!r} ({english.path}:{step.line}) is not translated"
+            faults.append(Fault(path, 1, message, warning=True))
+    return faults
+
+
+def _staleness(
+    path: Path, line: int, what: str, recorded: str, current: str, english: Path
+) -> list[Fault]:
+    """Warn when a part was translated from English that has changed since."""
+    if recorded == current:
+        return []
+    message = (
+        f"{what} is stale: translated from {recorded}, the English is now "
+        f"{current}; see what changed with `git log -p {english}` and "
+        f"`python -m walkthrough.tour.fingerprint {english}`"
+    )
+    return [Fault(path, line, message, warning=True)]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run `walkthrough check`: print faults and return 1, or a summary and 0."""
     parser = argparse.ArgumentParser(
@@ -174,12 +276,18 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help=f"tour directory (default: ${CONTENT_ENV_VAR} or ./content)",
     )
+    parser.add_argument(
+        "--strict-translations",
+        action="store_true",
+        help="fail on missing or stale translations too (normally warnings)",
+    )
     arguments = parser.parse_args(argv)
     directory = content_directory(arguments.content)
-    faults = check_content(directory)
-    for fault in faults:
+    everything = check_content(directory)
+    for fault in everything:
         print(fault)
-    if faults:
+    faults = [fault for fault in everything if not fault.warning]
+    if faults or (arguments.strict_translations and everything):
         return 1
     tours, unavailable = split_available(
         load_tour(path) for path in tour_files(directory)

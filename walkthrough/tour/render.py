@@ -45,7 +45,6 @@ from walkthrough.tour.requirements import (
     installed_versions,
     split_available,
 )
-from walkthrough.tour.translation import Translation, load_translation, merge_tour
 from walkthrough.tour.source import (
     THEMES,
     Stamp,
@@ -60,6 +59,7 @@ from walkthrough.tour.source import (
     source_origin,
     stylesheet,
 )
+from walkthrough.tour.translation import Translation, load_translation, merge_tour
 
 # Turn (tour id, step id or None for the tour's own page) into a site URL.
 LinkResolver = Callable[[str, str | None], str]

@@ -28,7 +28,6 @@ from walkthrough.tour.content import (
     _split_sections,
     _text_between,
 )
-from walkthrough.tour.fingerprint import intro_fingerprint, step_fingerprint
 
 TRANSLATION_TOUR_KEYS = ("summary", "title", "translated_from")
 TRANSLATION_STEP_KEYS = ("chain", "id", "phase", "translated_from")
@@ -134,6 +133,9 @@ def merge_tour(english: Tour, translation: Translation | None) -> Tour:
     The result keeps the English tour's path, order and requirements, and each
     step's code; an untranslated part carries why (`MISSING` or `STALE`).
     """
+    # Imported here so `python -m walkthrough.tour.fingerprint` runs cleanly.
+    from walkthrough.tour.fingerprint import intro_fingerprint
+
     steps = tuple(
         merge_step(step, translation.step(step.id) if translation else None)
         for step in english.steps
@@ -152,6 +154,8 @@ def merge_tour(english: Tour, translation: Translation | None) -> Tour:
 
 def merge_step(english: Step, translated: TranslatedStep | None) -> Step:
     """Return the English step in translated words, or marked as untranslated."""
+    from walkthrough.tour.fingerprint import step_fingerprint
+
     status = _status(translated, step_fingerprint(english))
     if translated is None or status is not None:
         return replace(english, untranslated=status)

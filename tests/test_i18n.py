@@ -1,0 +1,207 @@
+"""The Chinese edition: /zh/ twins, the language switch, translations, catalogue."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from walkthrough.i18n import load_languages, script_string_keys
+from walkthrough.resources import shipped_path
+from walkthrough.site import create_app
+from walkthrough.tour.check import check_content, main
+from walkthrough.tour.content import load_tours
+from walkthrough.tour.fingerprint import step_fingerprint
+
+SOCKET_TIMEOUT_SECONDS = 5.0
+FIXTURES = Path(__file__).parent / "tour" / "fixtures"
+HTML_LANG_RE = re.compile(r'<html lang="([^"]+)"')
+SWITCH_RE = re.compile(r'class="language-switch" href="([^"]+)"')
+SOURCE_RE = re.compile(r'<code class="source-symbol">(.*?)</code>.*?lines? ', re.S)
+NOTICE_RE = re.compile(r'class="translation-notice"[^>]*>([^<]+)<')
+TEMPLATE_STRING_RE = re.compile(r'''\b_\(\s*"((?:[^"\\]|\\.)*)"''')
+PYTHON_STRING_RE = re.compile(r'''gettext\(\s*"((?:[^"\\]|\\.)*)"''')
+
+
+@pytest.fixture(scope="module")
+def site(live_server) -> Iterator:
+    """Serve the shipped tours, both editions, on the real server."""
+    with live_server(create_app()) as server:
+        yield server
+
+
+def get(server: object, path: str) -> tuple[int, str]:
+    """GET ``path`` over a real socket; return (status, body text)."""
+    connection = http.client.HTTPConnection(
+        server.host, server.port, timeout=SOCKET_TIMEOUT_SECONDS
+    )
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        connection.close()
+
+
+def english_pages() -> list[str]:
+    """Every English page a reader can reach: index, tours, steps, the rest."""
+    paths = ["/", "/probe", "/glossary", "/search?q=environ"]
+    for tour in load_tours(shipped_path("content")):
+        paths.append(f"/tours/{tour.id}/")
+        paths += [f"/tours/{tour.id}/{step.id}" for step in tour.steps]
+    return paths
+
+
+def test_every_english_page_has_a_chinese_twin_with_the_same_code(site) -> None:
+    for path in english_pages():
+        status, english = get(site, path)
+        twin_status, chinese = get(site, "/zh" + path)
+        assert (status, twin_status) == (200, 200), path
+        assert HTML_LANG_RE.search(english).group(1) == "en", path
+        assert HTML_LANG_RE.search(chinese).group(1) == "zh-CN", path
+        assert SOURCE_RE.findall(chinese) == SOURCE_RE.findall(english), path
+
+
+def test_the_switch_lands_on_the_same_page_and_back(site) -> None:
+    for path in ["/", "/tours/request/run-wsgi", "/glossary", "/search?q=environ"]:
+        _, english = get(site, path)
+        assert SWITCH_RE.findall(english) == ["/zh" + path]
+        _, chinese = get(site, "/zh" + path)
+        assert SWITCH_RE.findall(chinese) == [path]
+
+
+def test_a_404_under_zh_is_chinese_and_switches_to_its_english_path(site) -> None:
+    status, body = get(site, "/zh/tours/nope/")
+    assert status == 404
+    assert HTML_LANG_RE.search(body).group(1) == "zh-CN"
+    assert "没有名为 'nope' 的导览。" in html.unescape(body)
+    assert SWITCH_RE.findall(body) == ["/tours/nope/"]
+
+
+def test_the_cache_keeps_each_language_apart(site) -> None:
+    _, english = get(site, "/tours/flask/route")
+    _, chinese = get(site, "/zh/tours/flask/route")
+    _, english_again = get(site, "/tours/flask/route")
+    assert english_again == english
+    assert "Scaffold.route：一个负责注册的装饰器" in chinese
+    assert "一个负责注册的装饰器" not in english
+
+
+def fixture_copy(tmp_path: Path) -> Path:
+    """Copy the translated fixtures, so a test may edit them."""
+    target = tmp_path / "content"
+    shutil.copytree(FIXTURES / "translated", target)
+    return target
+
+
+def test_missing_and_stale_steps_show_english_with_a_notice(
+    live_server, tmp_path: Path
+) -> None:
+    content = fixture_copy(tmp_path)
+    (content / "zh" / "other.md").unlink()  # a malformed file: served as English
+    with live_server(create_app(content)) as server:
+        kept = get(server, "/zh/tours/demo/kept")
+        changed = get(server, "/zh/tours/demo/changed")
+        untranslated = get(server, "/zh/tours/demo/untranslated")
+    assert kept[0] == changed[0] == untranslated[0] == 200
+    assert "这一步的译文是最新的。" in kept[1]
+    assert NOTICE_RE.search(kept[1]) is None
+    assert NOTICE_RE.search(changed[1]).group(1) == (
+        "此步骤的中文译文已过期，下面显示英文原文。"
+    )
+    assert "This English prose changed after it was translated." in changed[1]
+    assert NOTICE_RE.search(untranslated[1]).group(1) == (
+        "此步骤的中文译文尚未完成，下面显示英文原文。"
+    )
+
+
+def test_a_translation_updated_to_the_current_fingerprint_is_served(
+    live_server, tmp_path: Path
+) -> None:
+    content = fixture_copy(tmp_path)
+    english = load_tours(content)[0]
+    current = step_fingerprint(english.step("changed"))
+    path = content / "zh" / "demo.md"
+    path.write_text(path.read_text().replace("00000000", current, 1))
+    with live_server(create_app(content)) as server:
+        status, body = get(server, "/zh/tours/demo/changed")
+    assert status == 200
+    assert "这段译文翻译的是旧的英文。" in body
+    assert NOTICE_RE.search(body) is None
+
+
+def test_check_reports_missing_extra_stale_links_and_keys() -> None:
+    faults = [str(fault) for fault in check_content(FIXTURES / "translated")]
+    where = str(FIXTURES / "translated") + "/"
+    assert [fault.removeprefix(where) for fault in faults] == [
+        "zh/demo.md:1: warning: English step 'untranslated' "
+        f"({where}demo.md:26) is not translated",
+        "zh/demo.md:7: link '#nowhere' points to unknown step 'nowhere' in tour 'demo'",
+        "zh/demo.md:18: warning: step 'changed' is stale: translated from 00000000, "
+        f"the English is now 1f2eb98b; see what changed with `git log -p {where}demo.md`"
+        f" and `python -m walkthrough.tour.fingerprint {where}demo.md`",
+        f"zh/demo.md:27: step 'extra' has no English step in {where}demo.md",
+        "zh/other.md:11: unknown key 'symbol' (known: chain, id, phase, "
+        "translated_from)",
+    ]
+
+
+def test_missing_and_stale_are_warnings_unless_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = fixture_copy(tmp_path)
+    (content / "zh" / "other.md").unlink()
+    demo = content / "zh" / "demo.md"
+    text = demo.read_text().replace("(#nowhere)", "(#kept)")
+    demo.write_text(text[: text.index("## 多出来的")])
+    assert main(["--content", str(content)]) == 0
+    assert "warning: step 'changed' is stale" in capsys.readouterr().out
+    assert main(["--content", str(content), "--strict-translations"]) == 1
+
+
+def test_the_shipped_content_passes_check() -> None:
+    faults = check_content(shipped_path("content"))
+    assert [str(fault) for fault in faults if not fault.warning] == []
+
+
+def marked_strings() -> set[str]:
+    """Every string a template, script or view marks for translation."""
+    found = set(script_string_keys())
+    for template in shipped_path("templates").glob("*.html"):
+        found |= set(TEMPLATE_STRING_RE.findall(template.read_text()))
+    package = Path(__file__).parent.parent / "walkthrough"
+    for module in package.glob("*.py"):
+        found |= set(PYTHON_STRING_RE.findall(module.read_text()))
+    return found
+
+
+def test_the_chinese_catalogue_has_every_marked_string() -> None:
+    catalogue = load_languages()["zh"].strings
+    marked = marked_strings()
+    assert "Copy" in marked and "Tours" in marked  # the extraction finds both kinds
+    assert sorted(marked - set(catalogue)) == []
+
+
+def test_placeholders_match_between_english_and_chinese() -> None:
+    placeholder = re.compile(r"\{(\w+)\}")
+    for english, chinese in load_languages()["zh"].strings.items():
+        assert set(placeholder.findall(english)) == set(placeholder.findall(chinese))
+
+
+def test_scripts_get_their_words_from_the_page(site) -> None:
+    _, chinese = get(site, "/zh/tours/request/run-wsgi")
+    _, english = get(site, "/tours/request/run-wsgi")
+    assert ui_strings(chinese)["Copied"] == "已复制"
+    assert ui_strings(english) == {}
+
+
+def ui_strings(page: str) -> dict[str, str]:
+    """Read the words a page hands its scripts (a JSON block, never run)."""
+    block = re.search(r'id="ui-strings"[^>]*>(.*?)</script>', page, re.S)
+    return json.loads(block.group(1))
