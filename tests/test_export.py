@@ -81,7 +81,11 @@ class PageParser(HTMLParser):
                 self.links.append(value)
             if name == "style" or name.startswith("on"):
                 self.inline.append(f"<{tag} {name}=…>")
+        # A JSON data block (the scripts' words) is never run: not inline code.
+        is_data = dict(attrs).get("type") == "application/json"
         if tag == "style" or (tag == "script" and not dict(attrs).get("src")):
+            if is_data:
+                return self.tokens.append(("start", tag, []))
             self.inline.append(f"<{tag}> without src")
         self.tokens.append(("start", tag, [self.comparable(*pair) for pair in attrs]))
 

@@ -23,7 +23,7 @@ SOCKET_TIMEOUT_SECONDS = 5.0
 FIXTURES = Path(__file__).parent / "tour" / "fixtures"
 HTML_LANG_RE = re.compile(r'<html lang="([^"]+)"')
 SWITCH_RE = re.compile(r'class="language-switch" href="([^"]+)"')
-SOURCE_RE = re.compile(r'<code class="source-symbol">(.*?)</code>.*?lines? ', re.S)
+SOURCE_RE = re.compile(r'<code class="source-symbol">(.*?)</code>')
 NOTICE_RE = re.compile(r'class="translation-notice"[^>]*>([^<]+)<')
 TEMPLATE_STRING_RE = re.compile(r'''\b_\(\s*"((?:[^"\\]|\\.)*)"''')
 PYTHON_STRING_RE = re.compile(r'''gettext\(\s*"((?:[^"\\]|\\.)*)"''')
@@ -144,8 +144,9 @@ def test_check_reports_missing_extra_stale_links_and_keys() -> None:
         f"({where}demo.md:26) is not translated",
         "zh/demo.md:7: link '#nowhere' points to unknown step 'nowhere' in tour 'demo'",
         "zh/demo.md:18: warning: step 'changed' is stale: translated from 00000000, "
-        f"the English is now 1f2eb98b; see what changed with `git log -p {where}demo.md`"
-        f" and `python -m walkthrough.tour.fingerprint {where}demo.md`",
+        "the English is now 1f2eb98b; see what changed with "
+        f"`git log -p {where}demo.md` and "
+        f"`python -m walkthrough.tour.fingerprint {where}demo.md`",
         f"zh/demo.md:27: step 'extra' has no English step in {where}demo.md",
         "zh/other.md:11: unknown key 'symbol' (known: chain, id, phase, "
         "translated_from)",

@@ -117,7 +117,8 @@ def asset_urls(page: PageParser) -> list[str]:
     """Return the stylesheets and scripts a page loads, as written."""
     links = elements(page, "link")
     sheets = [link["href"] for link in links if link.get("rel") == "stylesheet"]
-    return sheets + [script["src"] for script in elements(page, "script")]
+    scripts = [script for script in elements(page, "script") if "src" in script]
+    return sheets + [script["src"] for script in scripts]
 
 
 def version_of(url: str) -> str | None:

@@ -247,7 +247,8 @@ def _translation_faults(
         )
     for step in english.steps:
         if translation.step(step.id) is None:
-            message = f"English step {step.id!r} ({english.path}:{step.line}) is not translated"
+            where = f"{english.path}:{step.line}"
+            message = f"English step {step.id!r} ({where}) is not translated"
             faults.append(Fault(path, 1, message, warning=True))
     return faults
 
