@@ -30,10 +30,16 @@ from pathlib import Path
 
 from walkthrough import __version__
 from walkthrough.framework.exceptions import NotFound
-from walkthrough.links import EXPORTED_FILES, ExportedLinks, exported_step_link
+from walkthrough.i18n import DEFAULT_LANGUAGE
+from walkthrough.links import (
+    EXPORTED_FILES,
+    EditionLinks,
+    ExportedLinks,
+    exported_step_link,
+)
 from walkthrough.live import ProbeRequest, ProbeTargets, make_probe, run_to_document
 from walkthrough.pagecache import RenderedPage
-from walkthrough.pages import Pages, make_pages
+from walkthrough.pages import Pages, make_editions
 from walkthrough.probe.targets import ProbeTarget
 from walkthrough.resources import shipped_path
 from walkthrough.tour.content import Tour
@@ -78,11 +84,11 @@ def export_site(
     target = Path(outdir).resolve()
     check_target(target)
     base_url = normalise_base_url(base_url)
-    pages = make_pages(content_dir, resolve_link=exported_step_link)
+    editions = make_editions(content_dir, resolve_link=exported_step_link)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
-        summary = Exporter(pages, staging, base_url).write_all()
+        summary = Exporter(editions, staging, base_url).write_all()
         swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -143,8 +149,13 @@ def swap_in(staging: Path, target: Path) -> None:
 class Exporter:
     """Write every page, asset and recording of one export into a folder."""
 
-    def __init__(self, pages: Pages, root: Path, base_url: str | None) -> None:
-        self.pages = pages
+    def __init__(
+        self, pages: Pages | dict[str, Pages], root: Path, base_url: str | None
+    ) -> None:
+        self.editions = pages if isinstance(pages, dict) else {"en": pages}
+        self.pages = self.editions[DEFAULT_LANGUAGE]
+        # The folder of the edition being written: '' for English, 'zh/'.
+        self.folder = ""
         self.root = root
         self.base_url = base_url
         today = datetime.date.today().isoformat()
@@ -152,7 +163,23 @@ class Exporter:
         self.summary = ExportSummary(root)
 
     def write_all(self) -> ExportSummary:
-        """Write the pages, then the files the pages' scripts read."""
+        """Write every edition's pages, then the files all of them share."""
+        for code, pages in self.editions.items():
+            self.pages = pages
+            self.folder = "" if code == DEFAULT_LANGUAGE else f"{code}/"
+            self.write_edition()
+        self.pages, self.folder = self.editions[DEFAULT_LANGUAGE], ""
+        self.copy_assets()
+        tours = tuple(self.pages.library.tours())
+        self.write_script(
+            EXPORTED_FILES["probe_runs"],
+            "WALKTHROUGH_PROBE_RUNS",
+            self.record_probe_runs(tours),
+        )
+        return self.summary
+
+    def write_edition(self) -> None:
+        """Write one language's pages and its search index, in its folder."""
         tours = tuple(self.pages.library.tours())
         unavailable = tuple(self.pages.library.unavailable_tours())
         self.write_page(
@@ -164,18 +191,11 @@ class Exporter:
         self.write_page("search.html", self.pages.render_search, "")
         self.write_page("glossary.html", self.pages.render_glossary, tours)
         self.write_not_found_page()
-        self.copy_assets()
         self.write_script(
-            EXPORTED_FILES["search_index"],
+            self.folder + EXPORTED_FILES["search_index"],
             "WALKTHROUGH_SEARCH_INDEX",
             [entry.to_json() for entry in self.pages.current_index()],
         )
-        self.write_script(
-            EXPORTED_FILES["probe_runs"],
-            "WALKTHROUGH_PROBE_RUNS",
-            self.record_probe_runs(tours),
-        )
-        return self.summary
 
     def write_tour(self, tour: Tour, tours: tuple[Tour, ...]) -> None:
         """Write a tour's page and each step's, full and embeddable."""
@@ -205,19 +225,43 @@ class Exporter:
         *args: object,
         **context: object,
     ) -> None:
-        """Render one page with links relative to ``path`` and write it there."""
-        links = ExportedLinks(path)
+        """Render one page of this edition, with links relative to its file.
+
+        ``path`` is inside the edition (``tours/x/index.html``); the page goes
+        to the edition's folder, and its switch to its twins in the others.
+        """
+        path = self.folder + path
+        links = self.edition_links(ExportedLinks(path), path)
         page = render(*args, links, static_copy=self.static_copy, **context)
         self.write_bytes(path, page.body)
         self.summary.pages.append(path)
 
+    def edition_links(self, links: ExportedLinks, path: str) -> EditionLinks:
+        """Wrap a page's links in its edition, with its twins as alternates."""
+        inside = path.removeprefix(self.folder)
+        alternates = tuple(
+            (
+                pages.language,
+                links.link_to(f"{pages.language.prefix.replace('.', '/')}{inside}"),
+            )
+            for pages in self.editions.values()
+            if pages is not self.pages
+        )
+        return EditionLinks(links, self.pages.language.prefix, alternates=alternates)
+
     def write_not_found_page(self) -> None:
         """Write 404.html with absolute links: hosts serve it at any depth."""
-        error = NotFound("This page is not part of this copy of the walkthrough.")
-        links = ExportedLinks(NOT_FOUND_PAGE, base_url=self.base_url or "/")
+        error = NotFound(
+            self.pages.language.gettext(
+                "This page is not part of this copy of the walkthrough."
+            )
+        )
+        path = self.folder + NOT_FOUND_PAGE
+        exported = ExportedLinks(path, base_url=self.base_url or "/")
+        links = self.edition_links(exported, path)
         page = self.pages.render_error(error, links, static_copy=self.static_copy)
-        self.write_bytes(NOT_FOUND_PAGE, page.body)
-        self.summary.pages.append(NOT_FOUND_PAGE)
+        self.write_bytes(path, page.body)
+        self.summary.pages.append(path)
 
     def copy_assets(self) -> None:
         """Copy the shipped static files, and the generated code colours."""
