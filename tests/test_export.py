@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -155,14 +156,17 @@ def html_files(root: Path) -> set[str]:
 
 
 def expected_pages() -> set[str]:
-    """List the files the export must have: fixed pages, each tour and step."""
+    """List the files the export must have: fixed pages, each tour and step.
+
+    Every page is there twice: in English at the root, in Chinese under zh/.
+    """
     pages = set(FIXED_PAGES)
     for tour in make_pages().library.tours():
         for prefix in ("", "embed/"):
             folder = f"{prefix}tours/{tour.id}"
             pages.add(f"{folder}/index.html")
             pages.update(f"{folder}/{step.id}.html" for step in tour.steps)
-    return pages
+    return pages | {f"zh/{page}" for page in pages}
 
 
 @cache
@@ -249,7 +253,7 @@ def test_the_export_has_every_page_full_and_embedded(exported: Path) -> None:
 
 def test_every_link_lands_on_a_file_of_the_export(exported: Path) -> None:
     broken = []
-    for name in sorted(html_files(exported) - {"404.html"}):
+    for name in sorted(html_files(exported) - {"404.html", "zh/404.html"}):
         page = exported / name
         for link in links_out(page):
             parts = urlsplit(link)
@@ -269,6 +273,28 @@ def test_404_links_are_absolute_under_the_base_url(exported: Path) -> None:
         assert link.startswith(BASE_URL), link
         path = target_path(link).removeprefix(BASE_URL)
         assert (exported / path).is_file(), link
+
+
+def test_the_chinese_404_links_stay_in_the_chinese_edition(exported: Path) -> None:
+    links = links_out(exported / "zh" / "404.html")
+    pages = [link for link in links if link.endswith(".html")]
+    assert f"{BASE_URL}zh/index.html" in pages
+    assert f"{BASE_URL}404.html" in pages  # the switch: the English 404
+    for link in links:
+        assert link.startswith(BASE_URL), link
+        assert (exported / target_path(link).removeprefix(BASE_URL)).is_file(), link
+
+
+def test_the_switch_of_an_exported_page_opens_its_twin(exported: Path) -> None:
+    tour_id, step_id = some_step()
+    english = f"tours/{tour_id}/{step_id}.html"
+    for page, twin in ((english, f"zh/{english}"), (f"zh/{english}", english)):
+        text = (exported / page).read_text(encoding="utf-8")
+        switch = re.search(r'class="language-switch" href="([^"]+)"', text).group(1)
+        target = (exported / page).parent / switch
+        assert target.resolve() == (exported / twin).resolve()
+        lang = "zh-CN" if page.startswith("zh/") else "en"
+        assert f'<html lang="{lang}"' in text
 
 
 def test_no_page_has_inline_script_or_style(exported: Path) -> None:
