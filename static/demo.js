@@ -31,8 +31,8 @@ const STORAGE_KEY = "walkthrough-demo";
 const PRESENT_KEY = "walkthrough-present";
 // Keys that operate the banner's own buttons; any other key takes over.
 const CONTROL_KEYS = new Set(["Tab", "Enter", " ", "Shift"]);
-const MESSAGE_PLAYING = "Demo — the site is presenting itself. Press any key or click to take over.";
-const MESSAGE_PAUSED = "Demo paused — you have control. Press Play to carry on from this page.";
+const MESSAGE_PLAYING = t("Demo — the site is presenting itself. Press any key or click to take over.");
+const MESSAGE_PAUSED = t("Demo paused — you have control. Press Play to carry on from this page.");
 
 const demo = {
   speed: 1,
@@ -328,7 +328,7 @@ function buildBanner() {
   // Big, plain controls for a projector; inserted after the skip link so the
   // skip link stays the first thing Tab reaches.
   const banner = element("section", "demo-banner");
-  banner.setAttribute("aria-label", "Demo");
+  banner.setAttribute("aria-label", t("Demo"));
   const text = element("div", "demo-text");
   const message = element("p", "demo-message");
   message.setAttribute("aria-live", "polite");
@@ -337,13 +337,13 @@ function buildBanner() {
   text.append(message, position);
   const controls = element("div", "demo-controls");
   demo.ui = { banner, message, position };
-  demo.ui.play = controlButton("demo-play", "Pause", togglePlay);
+  demo.ui.play = controlButton("demo-play", t("Pause"), togglePlay);
   controls.append(
     demo.ui.play,
-    controlButton("demo-previous", "Previous", () => takeOverAndGo(previousUrl()), { before: "←" }),
-    controlButton("demo-next", "Next", () => takeOverAndGo(nextUrl()), { after: "→" }),
+    controlButton("demo-previous", t("Previous"), () => takeOverAndGo(previousUrl()), { before: "←" }),
+    controlButton("demo-next", t("Next"), () => takeOverAndGo(nextUrl()), { after: "→" }),
     speedGroup(),
-    controlButton("demo-exit", "Exit demo", exitDemo),
+    controlButton("demo-exit", t("Exit demo"), exitDemo),
   );
   const progress = element("div", "demo-progress");
   progress.append(element("span", "demo-progress-bar"));
@@ -374,8 +374,8 @@ function iconSpan(icon) {
 function speedGroup() {
   const group = element("div", "demo-speed");
   group.setAttribute("role", "group");
-  group.setAttribute("aria-label", "Speed");
-  group.append(element("span", "demo-speed-label", "Speed"));
+  group.setAttribute("aria-label", t("Speed"));
+  group.append(element("span", "demo-speed-label", t("Speed")));
   demo.ui.speeds = SPEEDS.map((speed) => {
     const button = controlButton("demo-speed-option", speed + "×", () => chooseSpeed(speed));
     button.dataset.speed = String(speed);
@@ -398,7 +398,7 @@ function showPlayState() {
   // The banner always says who is in control, and the speed in use.
   demo.ui.banner.classList.toggle("is-paused", demo.isPaused);
   demo.ui.message.textContent = demo.isPaused ? MESSAGE_PAUSED : MESSAGE_PLAYING;
-  demo.ui.play.querySelector(".demo-label").textContent = demo.isPaused ? "Play" : "Pause";
+  demo.ui.play.querySelector(".demo-label").textContent = demo.isPaused ? t("Play") : t("Pause");
   demo.ui.speeds.forEach((button) => {
     button.setAttribute("aria-pressed", String(Number(button.dataset.speed) === demo.speed));
   });
@@ -428,9 +428,9 @@ function pageDescription() {
   const heading = title ? title.textContent.trim() : document.title;
   const steps = document.querySelectorAll(".step-list li");
   const current = document.querySelector('.step-list [aria-current="step"]');
-  if (!steps.length || !current) return "Demo: " + heading;
+  if (!steps.length || !current) return t("Demo: {heading}", { heading });
   const position = Array.from(steps).indexOf(current.closest("li")) + 1;
-  return "Demo: step " + position + " of " + steps.length + " — " + heading;
+  return t("Demo: step {position} of {count} — {heading}", { position, count: steps.length, heading });
 }
 
 function keepEmphasisInView() {

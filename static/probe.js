@@ -203,8 +203,8 @@ function syncModeFields() {
   const isStartup = currentMode() === "startup";
   ui.scenarios.disabled = isStartup;
   ui.custom.disabled = isStartup;
-  if (isRecorded()) ui.runButton.textContent = isStartup ? "Replay the server starting" : "Replay this run";
-  else ui.runButton.textContent = isStartup ? "Trace the server starting" : "Run the probe";
+  if (isRecorded()) ui.runButton.textContent = isStartup ? t("Replay the server starting") : t("Replay this run");
+  else ui.runButton.textContent = isStartup ? t("Trace the server starting") : t("Run the probe");
 }
 
 // ---------------------------------------------------------------- a run
@@ -259,9 +259,9 @@ function beginRun() {
 
 function checkPath(path) {
   // The same rules the server applies, so a typo gets a message, not a 400.
-  if (!path.startsWith("/")) return "The path must start with “/”: it is a path on the app.";
-  if (path.length > MAX_PATH_CHARS) return "The path is longer than " + MAX_PATH_CHARS + " characters.";
-  if (!/^[!-~]*$/.test(path)) return "The path must be printable ASCII without spaces (percent-encode others).";
+  if (!path.startsWith("/")) return t("The path must start with “/”: it is a path on the app.");
+  if (path.length > MAX_PATH_CHARS) return t("The path is longer than {max} characters.", { max: MAX_PATH_CHARS });
+  if (!/^[!-~]*$/.test(path)) return t("The path must be printable ASCII without spaces (percent-encode others).");
   return "";
 }
 
@@ -277,10 +277,15 @@ function streamUrl() {
 
 function describeRun() {
   const isStartup = currentMode() === "startup";
-  const what = (isStartup ? "the server starting" : ui.method.value + " " + ui.path.value) +
-    " on " + appTitle();
-  if (isRecorded()) return "Replaying the recorded run of " + what;
-  return (isStartup ? "Tracing " : "Running ") + what;
+  const values = { request: ui.method.value + " " + ui.path.value, app: appTitle() };
+  if (isRecorded()) {
+    return isStartup
+      ? t("Replaying the recorded run of the server starting on {app}", values)
+      : t("Replaying the recorded run of {request} on {app}", values);
+  }
+  return isStartup
+    ? t("Tracing the server starting on {app}", values)
+    : t("Running {request} on {app}", values);
 }
 
 function openStream(url) {
@@ -302,7 +307,7 @@ function openStream(url) {
     // A server "error" event carries data; a failed connection does not.
     const reason = message.data
       ? JSON.parse(message.data).message
-      : "The probe could not run: the server refused or dropped the stream (it may be busy — try again in a moment).";
+      : t("The probe could not run: the server refused or dropped the stream (it may be busy — try again in a moment).");
     receive({ error: reason });
   });
 }
@@ -329,13 +334,12 @@ function openRecording(key) {
     if (run.source !== source) return;
     const recorded = ((runs || {})[app.id] || {})[key];
     if (!recorded) {
-      receive({ error: "Only the recorded scenarios can be replayed in this static copy; " +
-        "pick one of them (a request of your own needs the live site)." });
+      receive({ error: t("Only the recorded scenarios can be replayed in this static copy; pick one of them (a request of your own needs the live site).") });
       return;
     }
     playRecorded(source, recorded, 0);
   }, () => {
-    if (run.source === source) receive({ error: "The recorded runs could not be loaded." });
+    if (run.source === source) receive({ error: t("The recorded runs could not be loaded.") });
   });
 }
 
@@ -358,8 +362,8 @@ function receive(item) {
   run.hasEnding = Boolean(item.done || item.error);
   run.queue.push(item);
   if (item.done && isPaced() && run.queue.length > 1) {
-    announce("The run took " + formatMs(item.done.total_us) +
-      "; showing it at reading speed (real times beside each stage).");
+    announce(t("The run took {time}; showing it at reading speed (real times beside each stage).",
+      { time: formatMs(item.done.total_us) }));
   }
   if (!isPaced()) drainQueue();
   else if (!run.paceTimer) paceNext();
@@ -461,7 +465,7 @@ function addEvent(event) {
   }
   markCurrent(index);
   if (!isPaced() && run.events.length % ANNOUNCE_EVERY_EVENTS === 0) {
-    announce(run.events.length + " stages…");
+    announce(t("{count} stages…", { count: run.events.length }));
   }
 }
 
@@ -581,8 +585,8 @@ function traceStage(event) {
   const key = stageKey(event);
   if (key) button.dataset.showStep = key;
   else button.dataset.showSymbol = event.symbol;
-  const phase = event.phase === "enter" ? "enter" : "exit";
-  button.setAttribute("aria-label", phase + " " + event.symbol);
+  const label = event.phase === "enter" ? t("enter {symbol}", event) : t("exit {symbol}", event);
+  button.setAttribute("aria-label", label);
   const tourClass = stageKey(event) ? " badge-tour" : "";
   cell.append(button, textElement("span", "badge badge-" + event.kind + tourClass, badgeText(event)));
   Object.entries(event.detail || {}).forEach(([name, value]) => {
@@ -598,7 +602,7 @@ function badgeText(event) {
 function threadLabel(thread) {
   // "Thread-6 (process_request_thread)" is long; the number tells threads apart.
   const label = textElement("span", "trace-thread", thread.split(" ")[0]);
-  label.title = "thread " + thread;
+  label.title = t("thread {name}", { name: thread });
   return label;
 }
 
@@ -637,7 +641,7 @@ function showCursor(index) {
   });
   markCurrent(cursor);
   ui.range.value = String(cursor);
-  ui.position.textContent = "Event " + (cursor + 1) + " of " + run.events.length;
+  ui.position.textContent = t("Event {position} of {count}", { position: cursor + 1, count: run.events.length });
   ui.back.disabled = cursor === 0;
   ui.forward.disabled = cursor === run.events.length - 1;
 }
@@ -662,7 +666,7 @@ function togglePlayback() {
   // Play the run back at reading speed: live, it is over in milliseconds.
   if (run.playTimer) return stopPlayback();
   if (run.cursor >= run.events.length - 1) showCursor(0);
-  ui.play.textContent = "Pause";
+  ui.play.textContent = t("Pause");
   run.playTimer = window.setInterval(() => {
     if (run.cursor >= run.events.length - 1) return stopPlayback();
     showCursor(run.cursor + 1);
@@ -672,7 +676,7 @@ function togglePlayback() {
 function stopPlayback() {
   if (run.playTimer) window.clearInterval(run.playTimer);
   run.playTimer = null;
-  if (ui.play) ui.play.textContent = "Play";
+  if (ui.play) ui.play.textContent = t("Play");
 }
 
 // ---------------------------------------------------------------- waterfall
@@ -715,7 +719,7 @@ function waterfallRow(span, axis) {
   const bar = document.createElement("span");
   bar.className = "waterfall-bar";
   track.append(bar);
-  const duration = span.exit === null ? "still open" : formatMs(end - start);
+  const duration = span.exit === null ? t("still open") : formatMs(end - start);
   row.append(label, track, textElement("span", "waterfall-duration", duration));
   return row;
 }
@@ -728,8 +732,8 @@ function percent(part, whole) {
 
 function showSummary(done) {
   const fields = {
-    status: done.status === null ? "serving" : String(done.status),
-    size: done.size + " bytes",
+    status: done.status === null ? t("serving") : String(done.status),
+    size: t("{size} bytes", done),
     total: formatMs(done.total_us),
     stages: String(done.stages),
   };
@@ -740,8 +744,10 @@ function showSummary(done) {
 }
 
 function summaryText(done) {
-  const what = done.status === null ? "Done: the server is up and serving" : "Done: status " + done.status;
-  return what + ", " + done.size + " bytes, " + formatMs(done.total_us) + ", " + done.stages + " stages.";
+  const values = { status: done.status, size: done.size, time: formatMs(done.total_us), stages: done.stages };
+  return done.status === null
+    ? t("Done: the server is up and serving, {size} bytes, {time}, {stages} stages.", values)
+    : t("Done: status {status}, {size} bytes, {time}, {stages} stages.", values);
 }
 
 function announce(text) {
@@ -764,7 +770,7 @@ function renderOwnCode() {
       " ",
       textElement("code", "own-name", qualname(own.symbol)),
       " ",
-      textElement("span", "own-where", own.file + ", line " + own.line),
+      textElement("span", "own-where", t("{file}, line {line}", own)),
       " ",
       textElement("span", "stage-time", ""),
     );
@@ -792,8 +798,8 @@ function showResponse(response) {
   ui.responseHead.textContent = head.join("\n");
   ui.responseBody.textContent = response.body || "";
   ui.responseBodyNote.textContent = response.body
-    ? (response.body_truncated ? "(the first bytes only)" : "(all of it)")
-    : "(empty)";
+    ? (response.body_truncated ? t("(the first bytes only)") : t("(all of it)"))
+    : t("(empty)");
   ui.responseParts.hidden = false;
   ui.responseEmpty.hidden = true;
 }
@@ -826,16 +832,16 @@ async function showSource(key) {
   if (window.location.protocol === "file:") {
     // Opened from disk (a static export), a page may not read another file.
     setSourcePanel([textElement("p", "source-hint",
-      "Opened from disk, this page cannot read the step's code; its own page shows it. "), fullStepLink(url)]);
+      t("Opened from disk, this page cannot read the step's code; its own page shows it.") + " "), fullStepLink(url)]);
     return;
   }
-  setSourcePanel([textElement("p", "source-hint", "Loading the code of " + key + "…")]);
+  setSourcePanel([textElement("p", "source-hint", t("Loading the code of {key}…", { key }))]);
   try {
     const lifted = await liftSource(url);
     setSourcePanel([lifted.title, lifted.section, fullStepLink(url)]);
     wireCopyButton(lifted.section);
   } catch (error) {
-    setSourcePanel([textElement("p", "source-hint", "Could not load the code: " + error.message + " "), fullStepLink(url)]);
+    setSourcePanel([textElement("p", "source-hint", t("Could not load the code: {reason}", { reason: error.message }) + " "), fullStepLink(url)]);
   }
 }
 
@@ -844,19 +850,19 @@ async function liftSource(url) {
   // probe never shows code that differs from the tour's.
   if (!sourceCache.has(url)) {
     const response = await fetch(url, { headers: { Accept: "text/html" } });
-    if (!response.ok) throw new Error("the step page answered " + response.status);
+    if (!response.ok) throw new Error(t("the step page answered {status}", response));
     sourceCache.set(url, await response.text());
   }
   const html = new DOMParser().parseFromString(sourceCache.get(url), "text/html");
   const section = html.querySelector("section.source");
-  if (!section) throw new Error("the step page has no source panel");
+  if (!section) throw new Error(t("the step page has no source panel"));
   const heading = html.querySelector("#step-title");
   const title = textElement("h3", "source-title", heading ? heading.textContent : url);
   return { title, section: document.importNode(section, true) };
 }
 
 function fullStepLink(url) {
-  const link = textElement("a", "source-link", "Read the full step →");
+  const link = textElement("a", "source-link", t("Read the full step →"));
   link.href = url;
   return link;
 }
@@ -875,11 +881,12 @@ function showOwnCode(symbol) {
   const children = [
     textElement("h3", "source-title", qualname(symbol)),
     textElement("p", "source-hint",
-      (own ? "A " + own.kind + " of the app being probed" : "The app's own code") +
-      " (" + symbol + "): code you would write in a Flask app, which the chain calls."),
+      own
+        ? t("A {kind} of the app being probed ({symbol}): code you would write in a Flask app, which the chain calls.", { kind: own.kind, symbol })
+        : t("The app's own code ({symbol}): code you would write in a Flask app, which the chain calls.", { symbol })),
   ];
   if (own && own.source) {
-    children.push(textElement("p", "source-location", own.file + ", line " + own.line));
+    children.push(textElement("p", "source-location", t("{file}, line {line}", own)));
     const pre = document.createElement("pre");
     pre.className = "own-source";
     pre.append(textElement("code", "", own.source));

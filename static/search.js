@@ -36,7 +36,7 @@
   const TERM_RE = /[^\s!-/:-@[-^`{-~]+/gu;
   const WORD_START_RE = /(?<=_)[^_]|(?<=[a-z0-9])[A-Z]|(?<=[A-Z])[A-Z](?=[a-z])/gu;
   const FIELD_WEIGHTS = { names: [40, 12], title: [30, 10], code: [6, 3], text: [2, 1] };
-  const FIELD_LABELS = { also: "Explains", names: "Symbol", code: "In the code:", text: "In the text:" };
+  const FIELD_LABELS = { also: t("Explains"), names: t("Symbol"), code: t("In the code:"), text: t("In the text:") };
   const SNIPPET_CHARS = 90;
 
   function fold(text) {
@@ -232,7 +232,7 @@
     // More matches than fit: the last option opens the server's full list.
     const label = document.createElement("span");
     label.className = "search-option-title";
-    label.textContent = "All " + count + " matching steps →";
+    label.textContent = t("All {count} matching steps →", { count });
     const href = search.input.form.action + "?q=" + encodeURIComponent(query);
     return optionElement("site-search-option-all", href, [label]);
   }
@@ -263,8 +263,10 @@
     clearTimeout(search.announceTimer);
     search.announceTimer = setTimeout(() => {
       search.status.textContent = count
-        ? count + (count === 1 ? " step matches" : " steps match") + " “" + query + "”. Use the arrow keys to choose one."
-        : "No step mentions every word of “" + query + "”.";
+        ? (count === 1
+          ? t("1 step matches “{query}”. Use the arrow keys to choose one.", { query })
+          : t("{count} steps match “{query}”. Use the arrow keys to choose one.", { count, query }))
+        : t("No step mentions every word of “{query}”.", { query });
     }, SEARCH_ANNOUNCE_DELAY_MS);
   }
 
@@ -359,10 +361,10 @@
     const listbox = document.createElement("ul");
     listbox.id = "site-search-results";
     listbox.setAttribute("role", "listbox");
-    listbox.setAttribute("aria-label", "Matching steps");
+    listbox.setAttribute("aria-label", t("Matching steps"));
     const empty = document.createElement("p");
     empty.className = "search-empty";
-    empty.textContent = "No step mentions every word. Try fewer words, or a function's name.";
+    empty.textContent = t("No step mentions every word. Try fewer words, or a function's name.");
     // A polite live region, but not role="status": the probe page's own
     // status line stays the page's one status.
     const status = document.createElement("p");
@@ -401,11 +403,11 @@
     const query = (new URLSearchParams(window.location.search).get("q") || "").trim().slice(0, 200);
     if (!query) return;
     search.input.value = query;
-    document.title = "Search: " + query + " · walkthrough";
+    document.title = t("Search: {query}", { query }) + " · walkthrough";
     loadIndex().then(() => {
       if (!search.entries) return;
       const results = rankEntries(search.entries, query);
-      page.querySelector("#offline-search-title").textContent = "Steps matching “" + query + "”";
+      page.querySelector("#offline-search-title").textContent = t("Steps matching “{query}”", { query });
       page.querySelector("#offline-search-summary").textContent = foundText(results.length, query);
       const list = page.querySelector("#offline-search-results");
       list.replaceChildren(...results.slice(0, SEARCH_MAX_RESULTS).map((entry) => resultItem(entry, query)));
@@ -415,11 +417,13 @@
 
   function foundText(total, query) {
     // The words templates/search.html uses on the server.
-    if (!total) return "No step mentions every word of “" + query + "”. Try fewer words, or a function's name.";
-    const capped = total > SEARCH_MAX_RESULTS
-      ? "; the best " + SEARCH_MAX_RESULTS + " are listed — add a word to narrow them"
-      : "";
-    return total + " step" + (total === 1 ? "" : "s") + " found" + capped + ".";
+    if (!total) return t("No step mentions every word of “{query}”. Try fewer words, or a function's name.", { query });
+    if (total === 1) return t("1 step found.");
+    if (total > SEARCH_MAX_RESULTS) {
+      return t("{total} steps found; the best {shown} are listed — add a word to narrow them.",
+        { total, shown: SEARCH_MAX_RESULTS });
+    }
+    return t("{total} steps found.", { total });
   }
 
   function resultItem(entry, query) {

@@ -9,16 +9,19 @@ function t(english, values) {
   // The page's words for what scripts write: a JSON block the server filled
   // from the language's catalogue (English pages send none: the key is the
   // English). "{name}" is filled from values.
+  // The block ends the body: asked before it is parsed, answer in English
+  // and look again next time.
   if (uiStrings === null) {
     const block = document.getElementById("ui-strings");
     try {
-      uiStrings = block ? JSON.parse(block.textContent) : {};
+      if (block) uiStrings = JSON.parse(block.textContent);
     } catch (error) {
       uiStrings = {};
     }
   }
-  const text = Object.prototype.hasOwnProperty.call(uiStrings, english)
-    ? uiStrings[english] : english;
+  const strings = uiStrings || {};
+  const text = Object.prototype.hasOwnProperty.call(strings, english)
+    ? strings[english] : english;
   return text.replace(/\{(\w+)\}/g, (whole, name) =>
     values && name in values ? String(values[name]) : whole);
 }
