@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from walkthrough.i18n import load_languages, script_string_keys
+from walkthrough.live import ProbeTargets
+from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
 from walkthrough.site import create_app
 from walkthrough.tour.check import check_content, main
@@ -206,3 +208,12 @@ def ui_strings(page: str) -> dict[str, str]:
     """Read the words a page hands its scripts (a JSON block, never run)."""
     block = re.search(r'id="ui-strings"[^>]*>(.*?)</script>', page, re.S)
     return json.loads(block.group(1))
+
+
+def test_the_probe_scenarios_and_apps_are_in_the_catalogue() -> None:
+    catalogue = load_languages()["zh"].strings
+    words = {
+        text for scenario in SCENARIOS for text in (scenario.title, scenario.shows)
+    }
+    words |= {choice.title for choice in ProbeTargets().choices()}
+    assert sorted(words - set(catalogue)) == []
