@@ -203,7 +203,7 @@ def test_the_probe_page_answers_for_tours_of_your_own(
     with live_server(create_app(tmp_path)) as server:
         status, _, page = get(server, "/probe")
     assert status == 200
-    assert 'the <a href="/">tours</a>' in page
+    assert 'The <a href="/">tours</a>' in page
 
 
 def test_content_edits_show_on_the_next_request(live_server, tmp_path: Path) -> None:

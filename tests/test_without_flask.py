@@ -96,7 +96,8 @@ def test_check_reports_the_flask_tour_as_skipped(
     content = str(shipped_path("content"))
     process = run_walkthrough(no_flask_env, "check", "--content", content, cwd=tmp_path)
     assert process.returncode == 0, process.stdout + process.stderr
-    lines = process.stdout.splitlines()
+    # Translations may lag the English: those warnings pass, and are not this test's.
+    lines = [line for line in process.stdout.splitlines() if ": warning: " not in line]
     tours = load_tours(content)
     others = [tour for tour in tours if tour.id != "flask"]
     steps = sum(len(tour.steps) for tour in others)
@@ -120,7 +121,8 @@ def test_check_still_fails_a_broken_tour_beside_a_skipped_one(
     process = run_walkthrough(no_flask_env, "check", "--content", ".", cwd=content)
     assert process.returncode == 1
     # The skipped tour's links are still checked (they need no import): none fail.
-    assert process.stdout.splitlines() == [
+    lines = process.stdout.splitlines()
+    assert [line for line in lines if ": warning: " not in line] == [
         "broken.md:5: module 'socketserver' has no attribute 'Nope' "
         "(while resolving 'socketserver:Nope')"
     ]

@@ -399,15 +399,18 @@ class Site:
 
     def content_error(self, error: ContentError | SymbolError) -> Response:
         """Show an author exactly which tour line is broken, instead of a bare 500."""
+        gettext = self.pages.language.gettext
         page = self.pages.render_page(
             "error.html",
             self.links,
-            page_title="A tour is broken",
+            page_title=gettext("A tour is broken"),
             nav_tours=[],
             code=500,
-            name="Content error",
-            headline="A tour could not be rendered",
-            description=f"{error} — run `walkthrough check` for the full list.",
+            name=gettext("Content error"),
+            headline=gettext("A tour could not be rendered"),
+            description=gettext(
+                "{error} — run `walkthrough check` for the full list.", error=error
+            ),
         )
         return self.html_response(page, 500)
 

@@ -42,6 +42,7 @@ from walkthrough.tour.content import (
 from walkthrough.tour.glossary import GLOSSARY, lookup_term, term_slug
 from walkthrough.tour.requirements import (
     UnavailableTour,
+    installed_labels,
     installed_versions,
     split_available,
 )
@@ -383,6 +384,7 @@ def make_environment(
     environment.globals["glossary"] = GLOSSARY
     environment.filters["term_slug"] = term_slug
     environment.globals["installed_versions"] = installed_versions
+    environment.globals["installed_labels"] = installed_labels
     return environment
 
 

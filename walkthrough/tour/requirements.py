@@ -91,12 +91,21 @@ def installed_versions(tour: Tour) -> str:
     newer than the one its prose was written against: the page says which it is.
     A tour that requires nothing gets "" (its code is this project's own).
     """
+    labels = installed_labels(tour)
+    return f"{labels}, as installed here" if labels else ""
+
+
+def installed_labels(tour: Tour) -> str:
+    """Name the installed versions alone (``Flask 3.1.3 · Python 3.12.1``).
+
+    The pages wrap this in their own language's words.
+    """
     if not tour.requires:
         return ""
     roots = dict.fromkeys(name.partition(".")[0] for name in tour.requires)
     labels = [label for root in roots if (label := _distribution_label(root))]
     labels.append(f"Python {platform.python_version()}")
-    return " · ".join(labels) + ", as installed here"
+    return " · ".join(labels)
 
 
 def _distribution_label(name: str) -> str:
