@@ -402,7 +402,7 @@ function showPlayState() {
   demo.ui.speeds.forEach((button) => {
     button.setAttribute("aria-pressed", String(Number(button.dataset.speed) === demo.speed));
   });
-  demo.ui.customSpeed.textContent = SPEEDS.includes(demo.speed) ? "" : "now " + demo.speed + "×";
+  demo.ui.customSpeed.textContent = SPEEDS.includes(demo.speed) ? "" : t("now {speed}×", { speed: demo.speed });
 }
 
 function showProgress(ms) {
