@@ -8,6 +8,7 @@ way a reader moves through a tour, searches, and replays recorded probe runs.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,4 +257,35 @@ def test_a_recorded_flask_run_replays_on_the_flask_chain(
     all_keys = {boxes.nth(i).get_attribute("data-step") for i in range(boxes.count())}
     assert lit_keys == set(first_entered(recorded["stages"], ("flask",))) & all_keys
     assert lit_keys
+    watch.assert_clean()
+
+
+def test_the_chinese_edition_reads_and_switches_from_disk_and_a_sub_path(
+    page: Page, export_url: str
+) -> None:
+    watch = PageWatch(page, export_url)
+    page.goto(export_url + "zh/index.html")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.locator(".tour-card h3 a").first.click()
+    expect(page).to_have_url(f"{export_url}zh/tours/startup/index.html")
+    page.get_by_role("link", name="开始导览 →").click()
+    expect(page.locator(".source-body td.code")).to_contain_text("def ")
+    first_step = page.url
+    page.keyboard.press("ArrowRight")
+    expect(page).not_to_have_url(first_step)
+    step = page.url
+    assert step.startswith(f"{export_url}zh/tours/startup/")
+    page.locator(".language-switch").click()
+    expect(page).to_have_url(step.replace("/zh/", "/"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.locator(".language-switch").click()
+    expect(page).to_have_url(step)
+
+    page.get_by_role("combobox", name="搜索导览").fill("environ")
+    page.get_by_role("button", name="搜索", exact=True).click()
+    expect(page).to_have_url(f"{export_url}zh/search.html?q=environ")
+    expect(page.locator("#offline-search-title")).to_have_text("与“environ”匹配的步骤")
+    expect(page.locator("#offline-search-results li a").first).to_have_attribute(
+        "href", re.compile(rf"^{re.escape(export_url)}zh/tours/")
+    )
     watch.assert_clean()
