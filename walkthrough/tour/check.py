@@ -1,8 +1,10 @@
 """Validate a content directory, reporting faults as `file:line: message`.
 
-`walkthrough check` loads every tour, resolves every symbol, finds every focus text,
-and follows every step and glossary link, so a renamed function in the framework
-fails the build instead of a page. It reports all faults, not just the first.
+`walkthrough check` loads every tour, resolves every symbol and counterpart, finds
+every focus text, and follows every step and glossary link, so a renamed function
+in the framework fails the build instead of a page. It reports all faults, not just
+the first. A counterpart whose package (Flask, an extra) is not installed cannot be
+checked: it is counted as skipped, never as passed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from walkthrough.tour.content import (
     load_tour,
     tour_files,
 )
+from walkthrough.tour.counterpart import install_hint, missing_package
 from walkthrough.tour.glossary import GLOSSARY, lookup_term
 from walkthrough.tour.render import (
     GLOSSARY_SCHEME,
@@ -79,6 +82,7 @@ def check_tour(tour: Tour, tours: list[Tour]) -> list[Fault]:
     faults = list(_link_faults(tour, tour.intro_markdown, tour.intro_line, tours))
     for step in tour.steps:
         faults += _symbol_faults(tour, step.line, step.symbol, step.focus)
+        faults += _counterpart_faults(tour, step.line, step.counterpart)
         faults += _link_faults(tour, step.prose_markdown, step.prose_line, tours)
     return faults
 
@@ -107,6 +111,42 @@ def _symbol_faults(
         Fault(tour.path, line, missing_focus_message(source, text))
         for text in missing_focus(source, focus)
     ]
+
+
+def _counterpart_faults(tour: Tour, line: int, counterpart: str | None) -> list[Fault]:
+    """Report a counterpart that does not resolve; skip one not installed."""
+    if counterpart is None or missing_package(counterpart) is not None:
+        return []
+    try:
+        resolve_symbol(counterpart)
+    except SymbolError as error:
+        return [Fault(tour.path, line, f"counterpart {error}")]
+    return []
+
+
+def skipped_counterparts(tours: list[Tour]) -> dict[str, int]:
+    """Count the counterparts that cannot be checked, by missing package."""
+    skipped: dict[str, int] = {}
+    for tour in tours:
+        for step in tour.steps:
+            package = missing_package(step.counterpart) if step.counterpart else None
+            if package is not None:
+                skipped[package] = skipped.get(package, 0) + 1
+    return skipped
+
+
+def skipped_message(skipped: dict[str, int]) -> str | None:
+    """Say in one line how many counterparts went unchecked, why, and the fix."""
+    if not skipped:
+        return None
+    count = sum(skipped.values())
+    packages = sorted(skipped)
+    hints = sorted({install_hint(package) for package in packages})
+    noun = "counterpart" if count == 1 else "counterparts"
+    return (
+        f"{count} {noun} skipped, not checked: {', '.join(packages)} not installed "
+        f"({'; '.join(hints)})"
+    )
 
 
 def _link_faults(
@@ -168,7 +208,18 @@ def main(argv: list[str] | None = None) -> int:
         print(fault)
     if faults:
         return 1
-    tours = [load_tour(path) for path in tour_files(directory)]
-    steps = sum(len(tour.steps) for tour in tours)
-    print(f"{len(tours)} tours, {steps} steps: ok")
+    for line in summary([load_tour(path) for path in tour_files(directory)]):
+        print(line)
     return 0
+
+
+def summary(tours: list[Tour]) -> list[str]:
+    """Say what a clean check covered, and first what it had to skip."""
+    steps = sum(len(tour.steps) for tour in tours)
+    skipped = skipped_counterparts(tours)
+    named = sum(1 for tour in tours for step in tour.steps if step.counterpart)
+    checked = named - sum(skipped.values())
+    counted = f", {checked} counterparts" if named else ""
+    lines = [f"{len(tours)} tours, {steps} steps{counted}: ok"]
+    message = skipped_message(skipped)
+    return [message, *lines] if message else lines

@@ -32,7 +32,7 @@ SYMBOL_RE = re.compile(
 )
 TOML_POSITION_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)")
 TOUR_KEYS = ("id", "order", "summary", "title")
-STEP_KEYS = ("chain", "focus", "id", "symbol")
+STEP_KEYS = ("chain", "counterpart", "focus", "id", "symbol")
 
 
 class ContentError(Exception):
@@ -61,6 +61,8 @@ class Step:
     prose_markdown: str
     line: int
     prose_line: int
+    # The Flask or Werkzeug code this step mirrors, as `module:qualname`.
+    counterpart: str | None = None
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,7 @@ def _parse_step(section: _Section, lines: list[str], path: Path) -> Step:
         prose_markdown=prose,
         line=section.heading_line,
         prose_line=prose_line,
+        counterpart=_step_counterpart(table),
     )
 
 
@@ -340,6 +343,19 @@ def _step_symbol(table: _Table) -> str:
     if not SYMBOL_RE.fullmatch(symbol):
         table.fail("symbol", f"symbol {symbol!r} is not of the form 'module:qualname'")
     return symbol
+
+
+def _step_counterpart(table: _Table) -> str | None:
+    """Return the real Flask/Werkzeug code the step mirrors, shape checked.
+
+    Like `symbol`, it is not imported here: Flask may not be installed, and
+    `check` says so instead of failing the tour.
+    """
+    counterpart = table.string("counterpart")
+    if counterpart is not None and not SYMBOL_RE.fullmatch(counterpart):
+        message = f"counterpart {counterpart!r} is not of the form 'module:qualname'"
+        table.fail("counterpart", message)
+    return counterpart
 
 
 def _step_focus(table: _Table) -> tuple[str, ...]:

@@ -37,9 +37,11 @@ from walkthrough.tour.content import (
     sort_tours,
     tour_files,
 )
+from walkthrough.tour.counterpart import RenderedCounterpart, render_counterpart
 from walkthrough.tour.glossary import GLOSSARY, lookup_term
 from walkthrough.tour.source import (
     THEMES,
+    SourceCode,
     Stamp,
     StepRef,
     code_objects,
@@ -96,6 +98,8 @@ class RenderedStep:
     position: int
     previous_step: Step | None
     next_step: Step | None
+    # The Flask or Werkzeug code the step mirrors, when it names one.
+    counterpart: RenderedCounterpart | None = None
 
 
 def parse_step_link(href: str) -> StepLink | None:
@@ -375,14 +379,29 @@ class TourLibrary:
             position=position + 1,
             previous_step=_neighbour(tour.steps, position - 1),
             next_step=_neighbour(tour.steps, position + 1),
+            counterpart=_render_counterpart(step, source, emphasised),
         )
         return stamp, rendered
 
 
+def _render_counterpart(
+    step: Step, source: SourceCode, emphasised: list[int]
+) -> RenderedCounterpart | None:
+    """Render the Flask or Werkzeug code a step mirrors, if it names any."""
+    if step.counterpart is None:
+        return None
+    return render_counterpart(step.counterpart, source, emphasised)
+
+
 def _is_fresh(cached: tuple[Stamp, RenderedStep], tour: Tour) -> bool:
-    """Tell whether a cached step still matches its tour and its source file."""
+    """Tell whether a cached step still matches its tour and its source files."""
     stamp, rendered = cached
-    return rendered.tour is tour and file_stamp(rendered.file) == stamp
+    counterpart = rendered.counterpart
+    return (
+        rendered.tour is tour
+        and file_stamp(rendered.file) == stamp
+        and (counterpart is None or counterpart.is_current())
+    )
 
 
 def _neighbour(steps: Sequence[Step], index: int) -> Step | None:
