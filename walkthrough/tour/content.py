@@ -26,9 +26,10 @@ STEP_INFO = "step"
 # Files in a content directory that describe the format instead of being a tour.
 SKIPPED_FILE_NAMES = frozenset({"readme.md"})
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
-# `module` (a whole module) or `module:Qual.name`; dotted parts are identifiers.
+# `module` (a whole module) or `module:Qual.name`; dotted parts are identifiers, and
+# a function's nested code is named as Python names it: `outer.<locals>.inner`.
 SYMBOL_RE = re.compile(
-    r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)?"
+    r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*(\.(<locals>\.)?[A-Za-z_]\w*)*)?"
 )
 TOML_POSITION_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)")
 TOUR_KEYS = ("id", "order", "summary", "title")
