@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from jinja2 import Environment
 
@@ -28,6 +29,27 @@ from walkthrough.tour.source import stylesheet
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
 # The probe traces the request tour's code (and the startup tour's, on ask).
 LIVE_TOURS = ("startup", "request")
+# The tour of the real Flask and Werkzeug, where counterparts are explained.
+COUNTERPART_TOUR = "flask"
+
+
+class CounterpartStep(NamedTuple):
+    """The step of the Flask tour that shows a counterpart, for a link to it."""
+
+    tour_id: str
+    tour_title: str
+    step_id: str
+
+
+def counterpart_step(
+    counterpart: str | None, tours: tuple[Tour, ...]
+) -> CounterpartStep | None:
+    """Find the Flask tour's step whose symbol is this counterpart, if loaded."""
+    tour = next((tour for tour in tours if tour.id == COUNTERPART_TOUR), None)
+    if counterpart is None or tour is None:
+        return None
+    step = next((step for step in tour.steps if step.symbol == counterpart), None)
+    return CounterpartStep(tour.id, tour.title, step.id) if step else None
 
 
 def content_dir_for(argument: str | os.PathLike[str] | None) -> Path:
@@ -136,6 +158,7 @@ class Pages:
             tour=rendered.tour,
             rendered=rendered,
             embedded=embedded,
+            counterpart_step=counterpart_step(rendered.step.counterpart, tours),
             **context,
         )
 

@@ -218,8 +218,9 @@ def summary(tours: list[Tour]) -> list[str]:
     steps = sum(len(tour.steps) for tour in tours)
     skipped = skipped_counterparts(tours)
     named = sum(1 for tour in tours for step in tour.steps if step.counterpart)
-    checked = named - sum(skipped.values())
-    counted = f", {checked} counterparts" if named else ""
+    unchecked = sum(skipped.values())
+    counted = f", {named - unchecked} counterparts" if named else ""
+    counted += f" ({unchecked} skipped)" if unchecked else ""
     lines = [f"{len(tours)} tours, {steps} steps{counted}: ok"]
     message = skipped_message(skipped)
     return [message, *lines] if message else lines
