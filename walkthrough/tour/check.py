@@ -120,7 +120,7 @@ def _counterpart_faults(tour: Tour, line: int, counterpart: str | None) -> list[
     try:
         resolve_symbol(counterpart)
     except SymbolError as error:
-        return [Fault(tour.path, line, f"counterpart {error}")]
+        return [Fault(tour.path, line, f"counterpart: {error}")]
     return []
 
 
