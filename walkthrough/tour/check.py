@@ -56,10 +56,15 @@ class Fault:
 
 def check_content(directory: str | os.PathLike[str]) -> list[Fault]:
     """Return every fault in a content directory, in file and line order."""
+    return _check(directory)[1]
+
+
+def _check(directory: str | os.PathLike[str]) -> tuple[list[Tour], list[Fault]]:
+    """Return the tours that load and every fault, in file and line order."""
     try:
         paths = tour_files(directory)
     except ContentError as error:
-        return [Fault(error.path, error.line, error.message)]
+        return [], [Fault(error.path, error.line, error.message)]
     tours, faults = [], []
     for path in paths:
         try:
@@ -69,7 +74,7 @@ def check_content(directory: str | os.PathLike[str]) -> list[Fault]:
     faults += _duplicate_tour_faults(tours)
     for tour in tours:
         faults += check_tour(tour, tours)
-    return sorted(faults, key=lambda fault: (str(fault.path), fault.line or 0))
+    return tours, sorted(faults, key=lambda fault: (str(fault.path), fault.line or 0))
 
 
 def check_tour(tour: Tour, tours: list[Tour]) -> list[Fault]:
@@ -203,24 +208,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     directory = content_directory(arguments.content)
-    faults = check_content(directory)
-    for fault in faults:
-        print(fault)
-    if faults:
-        return 1
-    for line in summary([load_tour(path) for path in tour_files(directory)]):
+    tours, faults = _check(directory)
+    for line in [*map(str, faults), *summary(tours, is_clean=not faults)]:
         print(line)
-    return 0
+    return 1 if faults else 0
 
 
-def summary(tours: list[Tour]) -> list[str]:
-    """Say what a clean check covered, and first what it had to skip."""
+def summary(tours: list[Tour], *, is_clean: bool = True) -> list[str]:
+    """Say what the check had to skip, then, if it is clean, what it covered.
+
+    Skipped counterparts are named even beside faults, so a reader does not
+    take a check without Flask for a full one.
+    """
     steps = sum(len(tour.steps) for tour in tours)
     skipped = skipped_counterparts(tours)
     named = sum(1 for tour in tours for step in tour.steps if step.counterpart)
     unchecked = sum(skipped.values())
     counted = f", {named - unchecked} counterparts" if named else ""
     counted += f" ({unchecked} skipped)" if unchecked else ""
-    lines = [f"{len(tours)} tours, {steps} steps{counted}: ok"]
+    lines = [f"{len(tours)} tours, {steps} steps{counted}: ok"] if is_clean else []
     message = skipped_message(skipped)
     return [message, *lines] if message else lines
