@@ -13,6 +13,7 @@ import html
 import http.client
 import importlib.metadata
 import inspect
+import os
 import re
 import subprocess
 import sys
@@ -104,6 +105,13 @@ def counterpart_steps() -> list[tuple[str, str, str, str]]:
     ]
 
 
+def flask_tour_steps() -> dict[str, str]:
+    """Map each symbol the shipped Flask tour shows to its step id."""
+    tours = load_tours(shipped_path("content"))
+    flask = next((tour for tour in tours if tour.id == "flask"), None)
+    return {step.symbol: step.id for step in flask.steps} if flask else {}
+
+
 def panels(page: str) -> dict[str, tuple[str, dict[int, str]]]:
     """Map each compare panel's label to its header text and numbered lines."""
     found = {}
@@ -183,12 +191,25 @@ def test_a_step_shows_both_real_sources_side_by_side(
     theirs_header = found[f"{label} source: {counterpart}"][0]
     package = counterpart.split(".")[0]
     assert theirs_header.startswith(f"{label} {package}/")
+    links = re.findall(r'<a href="([^"]+)">Read it in “', page)
+    flask_step = flask_tour_steps().get(counterpart)
+    assert links == ([f"/tours/flask/{flask_step}"] if flask_step else [])
+
+
+def test_the_flask_tour_explains_most_counterparts() -> None:
+    """Each link target is a step of the Flask tour showing that very code."""
+    linked = [
+        counterpart
+        for *_, counterpart in counterpart_steps()
+        if counterpart in flask_tour_steps()
+    ]
+    assert len(linked) >= 30
 
 
 def test_the_counterpart_links_to_the_flask_tour_step(small_site: object) -> None:
     status, page = get(small_site, "/tours/ours/wsgi-app")
     assert status == 200
-    link = re.search(r'<a href="([^"]+)">Read it in the The real Flask tour', page)
+    link = re.search(r'<a href="([^"]+)">Read it in “The real Flask” →</a>', page)
     assert link is not None and link.group(1) == "/tours/flask/real-wsgi-app"
     status, target = get(small_site, link.group(1))
     assert status == 200 and "flask.app:Flask.wsgi_app" in target
@@ -203,7 +224,7 @@ def test_no_link_when_the_flask_tour_has_no_such_step(small_site: object) -> Non
     status, page = get(small_site, "/tours/ours/full-dispatch")
     assert status == 200
     assert len(panels(page)) == 2
-    assert "Read it in the" not in page and "/tours/flask/" not in page
+    assert "Read it in" not in page and "/tours/flask/" not in page
 
 
 def test_the_export_shows_both_sources_and_links_to_the_flask_step(
@@ -279,3 +300,32 @@ def test_without_flask_check_reports_counterparts_as_skipped() -> None:
     )
     count = int(skipped[0].split(" ", 1)[0])
     assert count == len(counterpart_steps())
+
+
+def test_a_cached_page_shows_an_edit_of_the_counterpart(
+    live_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The counterpart's file is an input of the page cache, like our own file."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    theirs = package / "site_counterpart_twin.py"
+    theirs.write_text("def handle():\n    return 'first answer'\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(package))
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "ours.md").write_text(
+        OURS_TOUR.replace(
+            "flask.app:Flask.wsgi_app", "site_counterpart_twin:handle", 1
+        ),
+        encoding="utf-8",
+    )
+    with live_server(create_app(content)) as server:
+        first = get(server, "/tours/ours/wsgi-app")[1]
+        assert "first answer" in first
+        assert get(server, "/tours/ours/wsgi-app")[1] == first
+
+        theirs.write_text("def handle():\n    return 'second'\n", encoding="utf-8")
+        stamp = theirs.stat()
+        os.utime(theirs, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 10**9))
+        second = get(server, "/tours/ours/wsgi-app")[1]
+    assert "second" in second and "first answer" not in second
