@@ -116,7 +116,7 @@ def panels(page: str) -> dict[str, tuple[str, dict[int, str]]]:
     """Map each compare panel's label to its header text and numbered lines."""
     found = {}
     for label, body in PANEL_RE.findall(page):
-        header = body.split('<div class="source-body"', 1)[0]
+        header = body.split('<div class="compare-body"', 1)[0]
         code = body.split('<td class="code">', 1)[1].split("</td>", 1)[0]
         pieces = ANCHOR_RE.split(code)
         lines = {
@@ -185,7 +185,7 @@ def test_a_step_shows_both_real_sources_side_by_side(
     ):
         real = file_lines(named)
         first, last = min(lines), max(lines)
-        assert header.endswith(f", lines {first}–{last} Copy")
+        assert header.endswith(f", lines {first}–{last}")
         assert list(lines) == list(range(first, last + 1))
         assert all(text == real[number - 1] for number, text in lines.items())
     theirs_header = found[f"{label} source: {counterpart}"][0]

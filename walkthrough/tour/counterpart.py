@@ -13,6 +13,7 @@ import functools
 import importlib.metadata
 import importlib.util
 import platform
+import re
 import sys
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ THEIRS_ANCHOR_PREFIX = "real"
 FLASK_EXTRA_HINT = "pip install 'walkthrough[flask]'"
 # Packages the `flask` extra installs, so a reader is told that one command.
 EXTRA_PACKAGES = frozenset({"flask", "werkzeug", "itsdangerous", "blinker"})
+# A line number that links to its own line: `<a href="#real-12">12</a>`.
+NUMBER_LINK_RE = re.compile(r'<a href="#[\w-]+">(\d+)</a>')
 
 
 @dataclass(frozen=True)
@@ -135,8 +138,8 @@ def render_counterpart(
         return RenderedCounterpart(symbol, problem=str(error))
     return RenderedCounterpart(
         symbol,
-        code_html=Markup(highlight(theirs, anchor_prefix=THEIRS_ANCHOR_PREFIX)),
-        ours_html=Markup(highlight(ours, emphasised, anchor_prefix=OURS_ANCHOR_PREFIX)),
+        code_html=_compare_html(theirs, [], THEIRS_ANCHOR_PREFIX),
+        ours_html=_compare_html(ours, emphasised, OURS_ANCHOR_PREFIX),
         distribution=distribution_label(theirs.module),
         display_file=theirs.display_file,
         file=theirs.file,
@@ -144,3 +147,13 @@ def render_counterpart(
         last_line=theirs.last_line,
         stamp=stamp,
     )
+
+
+def _compare_html(source: SourceCode, emphasised: list[int], prefix: str) -> Markup:
+    """Highlight source for a compare panel: numbered lines, numbers not links.
+
+    The panel itself takes keyboard focus and scrolls; a link per line number
+    would cost a keyboard user a Tab per line, twice over.
+    """
+    html = highlight(source, emphasised, anchor_prefix=prefix)
+    return Markup(NUMBER_LINK_RE.sub(r"\1", html))
