@@ -153,7 +153,10 @@ class Exporter:
     def write_all(self) -> ExportSummary:
         """Write the pages, then the files the pages' scripts read."""
         tours = tuple(self.pages.library.tours())
-        self.write_page("index.html", self.pages.render_index, tours)
+        unavailable = tuple(self.pages.library.unavailable_tours())
+        self.write_page(
+            "index.html", self.pages.render_index, tours, unavailable=unavailable
+        )
         for tour in tours:
             self.write_tour(tour, tours)
         self.write_page("probe.html", self.pages.render_probe)

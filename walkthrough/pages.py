@@ -23,6 +23,7 @@ from walkthrough.resources import shipped_path
 from walkthrough.tour.chain import layout_chain
 from walkthrough.tour.content import Tour
 from walkthrough.tour.render import RenderedStep, TourLibrary, make_environment
+from walkthrough.tour.requirements import UnavailableTour
 from walkthrough.tour.search import MAX_RESULTS, SearchEntry, build_index, search
 from walkthrough.tour.source import stylesheet
 
@@ -103,9 +104,14 @@ class Pages:
         )
 
     def render_index(
-        self, tours: tuple[Tour, ...], links: PageLinks, **context: object
+        self,
+        tours: tuple[Tour, ...],
+        links: PageLinks,
+        *,
+        unavailable: tuple[UnavailableTour, ...] = (),
+        **context: object,
     ) -> RenderedPage:
-        """Render the index: the tours and their chain picture."""
+        """Render the index: the tours, their chain picture, and what is missing."""
         return self.render_page(
             "index.html",
             links,
@@ -114,6 +120,7 @@ class Pages:
             nav_tours=tours,
             tours=tours,
             chain=layout_chain(tours),
+            unavailable=unavailable,
             **context,
         )
 
@@ -206,7 +213,8 @@ class Pages:
             page_title=error.name,
             code=error.code,
             name=error.name,
-            headline=ERROR_HEADLINES.get(error.code, error.name),
+            headline=getattr(error, "headline", None)
+            or ERROR_HEADLINES.get(error.code, error.name),
             description=error.description,
             **context,
         )

@@ -32,7 +32,11 @@ from walkthrough.pagecache import PageCache, RenderedPage
 from walkthrough.pages import Pages, content_dir_for, make_pages
 from walkthrough.resources import shipped_path
 from walkthrough.tour.content import ContentError, Tour
-from walkthrough.tour.render import RenderedStep, TourLookupError
+from walkthrough.tour.render import (
+    RenderedStep,
+    TourLookupError,
+    TourUnavailableError,
+)
 from walkthrough.tour.source import SymbolError
 
 __all__ = ["Site", "content_dir_for", "create_app", "frame_ancestors_for"]
@@ -52,6 +56,16 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors {frame_ancestors}"
 )
+
+
+class TourNotInstalled(NotFound):
+    """Answer a tour that needs a package this installation lacks.
+
+    404, not 500 or 503: the page does not exist in this installation, and
+    will not appear by waiting; the description says what to install.
+    """
+
+    headline = "This tour needs a package that is not installed"
 
 
 class Site:
@@ -92,10 +106,17 @@ class Site:
         return self.html_response(self.cache.get_or_render(full_key, inputs, render))
 
     def index(self) -> Response:
-        """Show every tour and the picture of the whole chain."""
+        """Show every tour and the picture of the whole chain.
+
+        A tour that needs a missing package is listed with how to install it.
+        """
         tours = tuple(self.library.tours())
-        render = partial(self.pages.render_index, tours, self.links)
-        return self.cached_page(("index",), tours, render)
+        unavailable = tuple(self.library.unavailable_tours())
+        render = partial(
+            self.pages.render_index, tours, self.links, unavailable=unavailable
+        )
+        inputs = (*tours, *(missing.tour for missing in unavailable))
+        return self.cached_page(("index",), inputs, render)
 
     def tour(self, tour_id: str, *, embedded: bool = False) -> Response:
         """Show a tour's introduction and its list of steps."""
@@ -130,9 +151,11 @@ class Site:
         return self.step(tour_id, step_id, embedded=True)
 
     def find_tour(self, tour_id: str) -> Tour:
-        """Return the tour or raise 404 naming it."""
+        """Return the tour or raise 404 naming it (or what it needs installed)."""
         try:
             return self.library.tour(tour_id)
+        except TourUnavailableError as error:
+            raise TourNotInstalled(error.unavailable.hint) from None
         except TourLookupError:
             raise NotFound(f"There is no tour called {tour_id!r}.") from None
 
@@ -140,6 +163,8 @@ class Site:
         """Return the rendered step or raise 404 naming it."""
         try:
             return self.library.render_step(tour_id, step_id)
+        except TourUnavailableError as error:
+            raise TourNotInstalled(error.unavailable.hint) from None
         except TourLookupError:
             raise NotFound(
                 f"There is no step {step_id!r} in tour {tour_id!r}."

@@ -116,6 +116,30 @@ def test_missing_package_sees_a_package_made_unimportable(without_flask) -> None
     assert missing_package("werkzeug.serving:run_simple") == "werkzeug"
 
 
+class RefusingFinder:
+    """Refuse one package outright, as a `sitecustomize` without Flask does."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def find_spec(self, name: str, path: object = None, target: object = None):
+        if name.partition(".")[0] == self.name:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+def test_missing_package_sees_a_package_a_finder_refuses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "refused_twin.py").write_text("def f():\n    pass\n", "utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert missing_package("refused_twin:f") is None
+    monkeypatch.setattr(
+        sys, "meta_path", [RefusingFinder("refused_twin"), *sys.meta_path]
+    )
+    assert missing_package("refused_twin:f") == "refused_twin"
+
+
 @pytest.mark.parametrize(
     ("package", "hint"),
     [
@@ -164,9 +188,9 @@ def test_check_counts_an_uninstalled_counterpart_as_skipped(
     assert check_content(tmp_path) == []
     assert main(["--content", str(tmp_path)]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"1 counterpart skipped, not checked: {NOT_INSTALLED} not installed "
-        f"(pip install {NOT_INSTALLED})",
-        "1 tours, 1 steps, 0 counterparts (1 skipped): ok",
+        f"{tmp_path}: skipped 1 counterpart: {NOT_INSTALLED} not installed: "
+        f"pip install {NOT_INSTALLED}",
+        "1 tours, 1 steps: ok; 1 counterpart skipped",
     ]
 
 
@@ -179,7 +203,7 @@ def test_check_resolves_every_shipped_counterpart() -> None:
     assert len(counterparts) >= 40
     assert check_content(content) == []
     assert skipped_counterparts(tours) == {}
-    assert f", {len(counterparts)} counterparts: ok" in summary(tours)[-1]
+    assert f", {len(counterparts)} counterparts: ok" in summary(tours, content)[-1]
 
 
 def test_check_without_flask_skips_the_shipped_counterparts(without_flask) -> None:
@@ -190,8 +214,8 @@ def test_check_without_flask_skips_the_shipped_counterparts(without_flask) -> No
     faults = [str(fault) for fault in check_content(content)]
     assert [fault for fault in faults if "counterpart" in fault] == []
     assert skipped_message(skipped) == (
-        f"{sum(skipped.values())} counterparts skipped, not checked: flask, "
-        f"werkzeug not installed ({FLASK_EXTRA_HINT})"
+        f"skipped {sum(skipped.values())} counterparts: flask, werkzeug not "
+        f"installed: {FLASK_EXTRA_HINT}"
     )
 
 

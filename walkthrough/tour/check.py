@@ -3,8 +3,8 @@
 `walkthrough check` loads every tour, resolves every symbol and counterpart, finds
 every focus text, and follows every step and glossary link, so a renamed function
 in the framework fails the build instead of a page. It reports all faults, not just
-the first. A counterpart whose package (Flask, an extra) is not installed cannot be
-checked: it is counted as skipped, never as passed.
+the first. A tour that needs a package not installed here, and a counterpart whose
+package (Flask, an extra) is not installed, are reported as skipped, not passed.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from walkthrough.tour.render import (
     link_scheme,
     parse_step_link,
 )
+from walkthrough.tour.requirements import missing_packages, split_available
 from walkthrough.tour.source import (
     SymbolError,
     missing_focus,
@@ -84,9 +85,13 @@ def check_tour(tour: Tour, tours: list[Tour]) -> list[Fault]:
             f"tour {tour.id!r} has no steps (add a '## ' heading and a ```step block)"
         )
         return [Fault(tour.path, 1, message)]
+    # A tour whose package is missing still has its links checked (they need no
+    # import); its symbols cannot be, and `main` reports it as skipped.
+    is_readable = not missing_packages(tour)
     faults = list(_link_faults(tour, tour.intro_markdown, tour.intro_line, tours))
     for step in tour.steps:
-        faults += _symbol_faults(tour, step.line, step.symbol, step.focus)
+        if is_readable:
+            faults += _symbol_faults(tour, step.line, step.symbol, step.focus)
         faults += _counterpart_faults(tour, step.line, step.counterpart)
         faults += _link_faults(tour, step.prose_markdown, step.prose_line, tours)
     return faults
@@ -144,14 +149,10 @@ def skipped_message(skipped: dict[str, int]) -> str | None:
     """Say in one line how many counterparts went unchecked, why, and the fix."""
     if not skipped:
         return None
-    count = sum(skipped.values())
     packages = sorted(skipped)
-    hints = sorted({install_hint(package) for package in packages})
-    noun = "counterpart" if count == 1 else "counterparts"
-    return (
-        f"{count} {noun} skipped, not checked: {', '.join(packages)} not installed "
-        f"({'; '.join(hints)})"
-    )
+    hints = "; ".join(sorted({install_hint(package) for package in packages}))
+    what = _count(sum(skipped.values()), "counterpart")
+    return f"skipped {what}: {', '.join(packages)} not installed: {hints}"
 
 
 def _link_faults(
@@ -209,23 +210,35 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     directory = content_directory(arguments.content)
     tours, faults = _check(directory)
-    for line in [*map(str, faults), *summary(tours, is_clean=not faults)]:
+    for fault in faults:
+        print(fault)
+    if faults:
+        return 1
+    for line in summary(tours, directory):
         print(line)
-    return 1 if faults else 0
+    return 0
 
 
-def summary(tours: list[Tour], *, is_clean: bool = True) -> list[str]:
-    """Say what the check had to skip, then, if it is clean, what it covered.
-
-    Skipped counterparts are named even beside faults, so a reader does not
-    take a check without Flask for a full one.
-    """
-    steps = sum(len(tour.steps) for tour in tours)
-    skipped = skipped_counterparts(tours)
-    named = sum(1 for tour in tours for step in tour.steps if step.counterpart)
-    unchecked = sum(skipped.values())
-    counted = f", {named - unchecked} counterparts" if named else ""
-    counted += f" ({unchecked} skipped)" if unchecked else ""
-    lines = [f"{len(tours)} tours, {steps} steps{counted}: ok"] if is_clean else []
+def summary(tours: list[Tour], directory: str | os.PathLike[str]) -> list[str]:
+    """Say what a clean check had to skip, one line each, then what it covered."""
+    readable, unavailable = split_available(tours)
+    lines = [
+        f"{missing.tour.path}: skipped tour {missing.tour.id!r}: {missing.hint}"
+        for missing in unavailable
+    ]
+    skipped = skipped_counterparts(readable)
     message = skipped_message(skipped)
-    return [message, *lines] if message else lines
+    lines += [f"{directory}: {message}"] if message else []
+    steps = sum(len(tour.steps) for tour in readable)
+    named = sum(1 for tour in readable for step in tour.steps if step.counterpart)
+    unchecked = sum(skipped.values())
+    checked = named - unchecked
+    counted = f", {_count(checked, 'counterpart')}" if checked else ""
+    gaps = f"; {len(unavailable)} skipped" if unavailable else ""
+    gaps += f"; {_count(unchecked, 'counterpart')} skipped" if unchecked else ""
+    return [*lines, f"{len(readable)} tours, {steps} steps{counted}: ok{gaps}"]
+
+
+def _count(number: int, noun: str) -> str:
+    """Write a count with its noun, singular or plural: `1 counterpart`."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from walkthrough.tour.requirements import PACKAGE_EXTRAS
 from walkthrough.tour.source import (
     SourceCode,
     Stamp,
@@ -33,8 +34,6 @@ from walkthrough.tour.source import (
 OURS_ANCHOR_PREFIX = "ours"
 THEIRS_ANCHOR_PREFIX = "real"
 FLASK_EXTRA_HINT = "pip install 'walkthrough[flask]'"
-# Packages the `flask` extra installs, so a reader is told that one command.
-EXTRA_PACKAGES = frozenset({"flask", "werkzeug", "itsdangerous", "blinker"})
 # A line number that links to its own line: `<a href="#real-12">12</a>`.
 NUMBER_LINK_RE = re.compile(r'<a href="#[\w-]+">(\d+)</a>')
 
@@ -82,17 +81,23 @@ def missing_package(symbol: str) -> str | None:
     package = symbol.partition(":")[0].split(".")[0]
     try:
         is_installed = importlib.util.find_spec(package) is not None
-    except (ImportError, ValueError):
+    except ImportError:
+        # A finder that refuses the package outright: it cannot be imported.
+        is_installed = False
+    except ValueError:
         # Found in sys.modules but without a spec (such as __main__): present.
         is_installed = True
     return None if is_installed else package
 
 
 def install_hint(package: str) -> str:
-    """Say how to install a package a counterpart needs, in one command."""
-    if package.lower() in EXTRA_PACKAGES:
-        return FLASK_EXTRA_HINT
-    return f"pip install {package}"
+    """Say how to install a package a counterpart needs, in one command.
+
+    A package that an extra of this project brings is named by that extra, which
+    also pins the versions the counterparts are checked against.
+    """
+    extra = PACKAGE_EXTRAS.get(package)
+    return f"pip install 'walkthrough[{extra}]'" if extra else f"pip install {package}"
 
 
 def distribution_label(module: str) -> str:

@@ -39,6 +39,11 @@ from walkthrough.tour.content import (
 )
 from walkthrough.tour.counterpart import RenderedCounterpart, render_counterpart
 from walkthrough.tour.glossary import GLOSSARY, lookup_term
+from walkthrough.tour.requirements import (
+    UnavailableTour,
+    installed_versions,
+    split_available,
+)
 from walkthrough.tour.source import (
     THEMES,
     SourceCode,
@@ -69,6 +74,14 @@ _STEP_LINK_RE = re.compile(
 
 class TourLookupError(LookupError):
     """Say that a tour or step id names nothing, so the site can answer 404."""
+
+
+class TourUnavailableError(TourLookupError):
+    """Say that a tour exists but needs a package this installation lacks."""
+
+    def __init__(self, unavailable: UnavailableTour) -> None:
+        super().__init__(f"tour {unavailable.tour.id!r}: {unavailable.hint}")
+        self.unavailable = unavailable
 
 
 @dataclass(frozen=True)
@@ -275,6 +288,7 @@ def make_environment(
     environment.filters["markdown"] = ProseRenderer(resolve_link).markup
     environment.globals.update(stylesheet=stylesheet, themes=tuple(THEMES))
     environment.globals["glossary"] = GLOSSARY
+    environment.globals["installed_versions"] = installed_versions
     return environment
 
 
@@ -301,9 +315,18 @@ class TourLibrary:
         self._rendered: dict[tuple[str, str], tuple[Stamp, RenderedStep]] = {}
 
     def tours(self) -> list[Tour]:
-        """Return every tour, sorted, re-reading files that changed on disk."""
+        """Return every tour readable here, sorted, re-reading changed files.
+
+        A tour whose required package is missing is left out, so the navigation,
+        search, chain picture, probe and export all skip it alike.
+        """
         with self._lock:
-            return self._refresh()
+            return split_available(self._refresh())[0]
+
+    def unavailable_tours(self) -> list[UnavailableTour]:
+        """Return the tours that need a package this installation lacks."""
+        with self._lock:
+            return split_available(self._refresh())[1]
 
     def tour(self, tour_id: str) -> Tour:
         """Return one tour by id, or raise `TourLookupError`."""
@@ -350,10 +373,13 @@ class TourLibrary:
 
     def _find_tour(self, tour_id: str) -> Tour:
         """Return the tour with this id from fresh files; caller holds the lock."""
-        tours = self._refresh()
+        tours, unavailable = split_available(self._refresh())
         for tour in tours:
             if tour.id == tour_id:
                 return tour
+        for missing in unavailable:
+            if missing.tour.id == tour_id:
+                raise TourUnavailableError(missing)
         known = ", ".join(tour.id for tour in tours)
         raise TourLookupError(f"no tour {tour_id!r} (known: {known})")
 
