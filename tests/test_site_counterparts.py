@@ -220,6 +220,17 @@ def test_the_counterpart_links_to_the_flask_tour_step(small_site: object) -> Non
     assert len(panels(embedded)) == 2
 
 
+def test_the_flask_tour_step_links_back_to_ours(small_site: object) -> None:
+    status, page = get(small_site, "/tours/flask/real-wsgi-app")
+    assert status == 200
+    mirrored = page.split('<p class="mirrored-by">', 1)[1].split("</p>", 1)[0]
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a> \(([^)]+)\)', mirrored) == [
+        ("/tours/ours/wsgi-app", "The WSGI app", "Ours")
+    ]
+    status, ours = get(small_site, "/tours/ours/full-dispatch")
+    assert status == 200 and "mirrored-by" not in ours
+
+
 def test_no_link_when_the_flask_tour_has_no_such_step(small_site: object) -> None:
     status, page = get(small_site, "/tours/ours/full-dispatch")
     assert status == 200
@@ -240,6 +251,8 @@ def test_the_export_shows_both_sources_and_links_to_the_flask_step(
     ]
     assert all(lines for _, lines in found.values())
     assert '<a href="../flask/real-wsgi-app.html">' in page
+    theirs = (outdir / "tours" / "flask" / "real-wsgi-app.html").read_text("utf-8")
+    assert '<a href="../ours/wsgi-app.html">The WSGI app</a> (Ours)' in theirs
     assert (outdir / "tours" / "flask" / "real-wsgi-app.html").is_file()
     embedded = outdir / "embed" / "tours" / "ours" / "wsgi-app.html"
     assert len(panels(embedded.read_text(encoding="utf-8"))) == 2

@@ -35,11 +35,12 @@ COUNTERPART_TOUR = "flask"
 
 
 class CounterpartStep(NamedTuple):
-    """The step of the Flask tour that shows a counterpart, for a link to it."""
+    """A step on the other side of a counterpart, for a link to it."""
 
     tour_id: str
     tour_title: str
     step_id: str
+    step_title: str = ""
 
 
 def counterpart_step(
@@ -51,6 +52,20 @@ def counterpart_step(
         return None
     step = next((step for step in tour.steps if step.symbol == counterpart), None)
     return CounterpartStep(tour.id, tour.title, step.id) if step else None
+
+
+def mirroring_steps(symbol: str, tours: tuple[Tour, ...]) -> list[CounterpartStep]:
+    """Find our steps that name ``symbol`` as their counterpart.
+
+    A step of the Flask tour links back to them, so a reader of the real code
+    can see this project's version of it.
+    """
+    return [
+        CounterpartStep(tour.id, tour.title, step.id, step.title)
+        for tour in tours
+        for step in tour.steps
+        if step.counterpart == symbol
+    ]
 
 
 def content_dir_for(argument: str | os.PathLike[str] | None) -> Path:
@@ -166,6 +181,7 @@ class Pages:
             rendered=rendered,
             embedded=embedded,
             counterpart_step=counterpart_step(rendered.step.counterpart, tours),
+            mirrored_by=mirroring_steps(rendered.step.symbol, tours),
             **context,
         )
 
