@@ -8,6 +8,8 @@ in the open view, in the light theme or the dark one.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from test_accessibility import expect_clean, violations_in_both_themes
@@ -79,3 +81,15 @@ def test_the_compare_view_opens_with_scripts_off(page: Page) -> None:
     ours, theirs = open_compare_view(page)
     expect(ours.locator("td.code")).to_contain_text("def run_wsgi(self)")
     expect(theirs.locator("td.code")).to_contain_text("def run_wsgi(self)")
+
+
+def test_a_flask_tour_step_links_back_to_ours(page: Page, watch) -> None:
+    page.goto("/tours/flask/ctx-push")
+    mirrored = page.locator(".mirrored-by")
+    expect(mirrored.get_by_role("link")).to_have_count(2)
+    mirrored.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(r"/tours/request/push$"))
+    expect(page.locator("#compare")).to_contain_text("flask.ctx:RequestContext.push")
+    page.go_back()
+    expect_clean(violations_in_both_themes(page, watch))
+    watch.assert_clean()
