@@ -243,6 +243,9 @@ def _remember_link_text(state: StateCore) -> None:
                 opened = None
             elif opened is not None and token.type in ("text", "code_inline"):
                 opened.meta["text"] += token.content
+            elif opened is not None and token.type in ("softbreak", "hardbreak"):
+                # Link text wrapped across lines: `[app\ncontext](glossary:)`.
+                opened.meta["text"] += " "
 
 
 class LinkRef(NamedTuple):
