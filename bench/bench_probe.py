@@ -3,26 +3,30 @@
     .venv/bin/python bench/bench_probe.py [--requests 400] [--probes 40]
         [--rounds 3]
 
-1. Tracing, like for like: the specimen on our threaded server, hit by
-   ``--requests`` sequential GETs, untraced and then with the probe's Tracer
-   on the server thread (``trace_thread``, the tours' watches, a queue as the
-   sink, as ``RequestProbe`` does), so connection threads are traced too.
-   Keep-alive (one connection) and ``Connection: close`` (one per request).
-   Best median of ``--rounds`` interleaved rounds; the aim is traced < 3x.
+1. Tracing, like for like, per app: the specimen on our threaded server,
+   and its twin on real Flask on Werkzeug's threaded server (the probe's
+   two targets), each hit by ``--requests`` sequential GETs, untraced and
+   then with the probe's Tracer on the server thread (``trace_thread``, the
+   tours' watches plus the app's own code, a queue as the sink, as
+   ``RequestProbe`` does), so connection threads are traced too. Keep-alive
+   (one connection; ours only, Werkzeug closes every connection) and
+   ``Connection: close``. Best median of ``--rounds`` interleaved rounds, so
+   traced and untraced share the machine's weather; the aim is traced < 3x.
 2. The runner in-process: ``RequestProbe.run()`` to ``done`` and to its end
-   (``stop`` shuts the specimen's server), with the tours' watches and with
-   none (the specimen's own views only): the cost of a server per probe.
+   (``stop`` shuts the app's server), per app, with the tours' watches, and
+   the specimen with none (its own views only): the cost of a server per probe.
 3. Through the site (``walkthrough serve --port 0`` in a subprocess): from
    sending ``GET /probe/stream`` to the first stage, the last stage, ``done``
-   and the stream's end; median and p90 of ``--probes`` request probes (aim:
-   < 100 ms) and of a few startup probes (their stream ends only once
-   ``run_simple``'s 0.5 s shutdown poll lets the specimen stop).
+   and the stream's end; median and p90 of ``--probes`` request probes per
+   app (aim: < 100 ms) and of a few startup probes (their stream ends only
+   once ``run_simple``'s 0.5 s shutdown poll lets the specimen stop).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import queue
 import re
 import statistics
@@ -32,11 +36,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from walkthrough.framework.serving import BaseWSGIServer, make_server
 from walkthrough.live import watches_for
-from walkthrough.probe.runner import ProbeDone, RequestProbe, with_specimen
-from walkthrough.probe.specimen import create_specimen
+from walkthrough.probe.runner import ProbeDone, RequestProbe, with_own_code
+from walkthrough.probe.targets import ProbeTarget, flask_target, walkthrough_target
 from walkthrough.probe.tracer import Tracer
 from walkthrough.site import content_dir_for
 from walkthrough.tour.content import load_tours
@@ -58,11 +62,16 @@ class Timings:
     end: float
 
 
-def serve_specimen(traced: bool) -> tuple[BaseWSGIServer, threading.Thread, Tracer]:
-    """Start the specimen on our server; with ``traced``, under the Tracer."""
-    watched = with_specimen(watches_for(tours(), prefer_tour="request"))
-    tracer = Tracer(watched, queue.Queue().put)
-    server = make_server("127.0.0.1", 0, create_specimen(), log_requests=False)
+def serve_target(
+    target: ProbeTarget, traced: bool
+) -> tuple[Any, threading.Thread, Tracer]:
+    """Start an app on its server; with ``traced``, under the Tracer."""
+    app = target.create_app()
+    watched = watches_for(tours(), prefer_tour=target.request_tours)
+    tracer = Tracer(
+        with_own_code(watched, target.own_functions(app)), queue.Queue().put
+    )
+    server = target.serve(app)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -98,18 +107,21 @@ def time_requests(port: int, count: int, *, keep_alive: bool) -> float:
     return statistics.median(samples)
 
 
-def measure_tracing(requests: int, rounds: int) -> dict[str, dict[str, float]]:
-    """Return the best median per request, traced and not, for both modes."""
+def measure_tracing(
+    targets: list[ProbeTarget], requests: int, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Return the best median per request, traced and not, per app and mode."""
     best: dict[str, dict[str, float]] = {}
     for _ in range(rounds):
-        for traced in (False, True):
-            server, thread, tracer = serve_specimen(traced)
+        for target, traced in itertools.product(targets, (False, True)):
+            server, thread, tracer = serve_target(target, traced)
             port = server.server_address[1]
-            for keep_alive in (True, False):
+            modes = (True, False) if target.id == "walkthrough" else (False,)
+            for keep_alive in modes:
                 mode = "keep-alive" if keep_alive else "close"
                 seconds = time_requests(port, requests, keep_alive=keep_alive)
                 key = "traced" if traced else "untraced"
-                row = best.setdefault(mode, {})
+                row = best.setdefault(f"{target.title} | {mode}", {})
                 row[key] = min(row.get(key, float("inf")), seconds)
             tracer.stop()
             server.shutdown()
@@ -118,12 +130,14 @@ def measure_tracing(requests: int, rounds: int) -> dict[str, dict[str, float]]:
     return best
 
 
-def time_runner(probes: int, *, watched: dict) -> tuple[list[float], list[float]]:
+def time_runner(
+    probes: int, *, watched: dict, target: ProbeTarget
+) -> tuple[list[float], list[float]]:
     """Run RequestProbe to done and to its end; return both lists of seconds."""
     to_done, to_end = [], []
     for _ in range(probes):
         start = time.perf_counter()
-        for message in RequestProbe(watched, path=PATH).run():
+        for message in RequestProbe(watched, target=target, path=PATH).run():
             if isinstance(message, ProbeDone):
                 to_done.append(time.perf_counter() - start)
         to_end.append(time.perf_counter() - start)
@@ -181,13 +195,16 @@ def time_site_probe(port: int, query: str) -> Timings:
 
 
 def measure_site(probes: int) -> dict[str, list[Timings]]:
-    """Run request probes, then startup probes, through a site subprocess."""
+    """Run request probes per app, then startup probes, through a site."""
     process, port = start_site()
     request, startup = f"path={PATH}", "mode=startup"
+    flask = f"app=flask&path={PATH}"
     try:
         time_site_probe(port, request)  # warm: imports, tours, code objects
+        time_site_probe(port, flask)
         return {
             "request": [time_site_probe(port, request) for _ in range(probes)],
+            "real Flask request": [time_site_probe(port, flask) for _ in range(probes)],
             "startup": [time_site_probe(port, startup) for _ in range(STARTUP_PROBES)],
         }
     finally:
@@ -208,8 +225,8 @@ def p90(samples: list[float]) -> float:
 def print_tracing(best: dict[str, dict[str, float]], requests: int) -> None:
     """Print part 1: per-request time untraced vs traced, and the ratio."""
     print(f"\n1. Tracing cost per request (GET {PATH}, n={requests}, best median)")
-    print("| connection | untraced ms | traced ms | traced/untraced |")
-    print("|---|---:|---:|---:|")
+    print("| app and server | connection | untraced ms | traced ms | traced/untraced |")
+    print("|---|---|---:|---:|---:|")
     for mode, row in best.items():
         ratio = row["traced"] / row["untraced"]
         print(
@@ -220,7 +237,7 @@ def print_tracing(best: dict[str, dict[str, float]], requests: int) -> None:
 def print_runner(results: dict[str, tuple[list[float], list[float]]]) -> None:
     """Print part 2: RequestProbe in-process, to done and to its end."""
     print("\n2. RequestProbe in-process (a server per probe), median / p90 ms")
-    print("| watches | to done | to end (server stopped) |")
+    print("| app, watches | to done | to end (server stopped) |")
     print("|---|---:|---:|")
     for name, (to_done, to_end) in results.items():
         print(
@@ -258,14 +275,21 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
     options = parser.parse_args()
-    print_tracing(measure_tracing(options.requests, options.rounds), options.requests)
-    watched = watches_for(tours(), prefer_tour="request")
+    ours, flask = walkthrough_target(), flask_target()
+    best = measure_tracing([ours, flask], options.requests, options.rounds)
+    print_tracing(best, options.requests)
     print_runner(
         {
-            f"tours ({len(watched)} code objects)": time_runner(
-                options.probes, watched=watched
-            ),
-            "none (specimen only)": time_runner(options.probes, watched={}),
+            f"{target.title}, tours ({len(watched)} code objects)": time_runner(
+                options.probes, watched=watched, target=target
+            )
+            for target in (ours, flask)
+            if (watched := watches_for(tours(), prefer_tour=target.request_tours))
+        }
+        | {
+            "This framework, none (own code only)": time_runner(
+                options.probes, watched={}, target=ours
+            )
         }
     )
     print_site(measure_site(options.probes))

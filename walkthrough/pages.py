@@ -9,7 +9,7 @@ same pages to a folder, with links relative to each file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,6 +17,7 @@ from jinja2 import Environment
 
 from walkthrough.framework.exceptions import HTTPException
 from walkthrough.links import PageLinks, link_functions, served_step_link
+from walkthrough.live import ProbeTargets, TargetChoice, probe_page_context
 from walkthrough.pagecache import RenderedPage, are_same_objects
 from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
@@ -28,8 +29,6 @@ from walkthrough.tour.search import MAX_RESULTS, SearchEntry, build_index, searc
 from walkthrough.tour.source import stylesheet
 
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
-# The probe traces the request tour's code (and the startup tour's, on ask).
-LIVE_TOURS = ("startup", "request")
 # The tour of the real Flask and Werkzeug, where counterparts are explained.
 COUNTERPART_TOUR = "flask"
 
@@ -185,17 +184,25 @@ class Pages:
             **context,
         )
 
-    def render_probe(self, links: PageLinks, **context: object) -> RenderedPage:
-        """Render the probe page: scenarios to run, and the chain they light up."""
-        live_tours = [tour for tour in self.library.tours() if tour.id in LIVE_TOURS]
+    def render_probe(
+        self,
+        links: PageLinks,
+        choices: Sequence[TargetChoice] | None = None,
+        **context: object,
+    ) -> RenderedPage:
+        """Render the probe page: apps and scenarios, and the chains they light.
+
+        ``choices`` are the apps offered (by default this framework's
+        specimen and its Flask twin, whichever can run here).
+        """
+        offered = ProbeTargets().choices() if choices is None else choices
         return self.render_page(
             "probe.html",
             links,
             page_title="Watch a real request",
             nav_current="probe",
             scenarios=SCENARIOS,
-            live_tours=live_tours,
-            chain=layout_chain(live_tours),
+            **probe_page_context(offered, self.library.tours()),
             **context,
         )
 

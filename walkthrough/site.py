@@ -24,12 +24,15 @@ from walkthrough.live import (
     DEFAULT_MAX_PROBES,
     ProbeLimiter,
     ProbeStream,
+    ProbeTargets,
     make_probe,
     parse_probe_request,
     run_to_document,
 )
 from walkthrough.pagecache import PageCache, RenderedPage
 from walkthrough.pages import Pages, content_dir_for, make_pages
+from walkthrough.probe.runner import Probe
+from walkthrough.probe.targets import ProbeTarget
 from walkthrough.resources import shipped_path
 from walkthrough.tour.content import ContentError, Tour
 from walkthrough.tour.render import (
@@ -75,10 +78,13 @@ class Site:
     what belongs to HTTP: the cache, ETags, headers and the live probe.
     """
 
-    def __init__(self, pages: Pages, limiter: ProbeLimiter) -> None:
+    def __init__(
+        self, pages: Pages, limiter: ProbeLimiter, targets: ProbeTargets
+    ) -> None:
         self.pages = pages
         self.library = pages.library
         self.limiter = limiter
+        self.targets = targets
         self.frame_ancestors = DEFAULT_FRAME_ANCESTORS
         self.cache = PageCache()
         self.assets = AssetFingerprints(shipped_path("static"))
@@ -183,8 +189,9 @@ class Site:
         return response.make_conditional(request)
 
     def probe_page(self) -> Response:
-        """Show the probe: scenarios to run, and the chain they light up."""
-        return self.html_response(self.pages.render_probe(self.links))
+        """Show the probe: apps and scenarios to run, and the chains they light."""
+        choices = self.targets.choices()
+        return self.html_response(self.pages.render_probe(self.links, choices))
 
     def probe_stream(self) -> Response:
         """Stream one probe's stages as Server-Sent Events while it runs.
@@ -194,9 +201,10 @@ class Site:
         """
         if "Last-Event-ID" in request.headers:
             return Response(status=204)
-        probe_request = parse_probe_request(request.args)
-        probe = make_probe(probe_request, self.library.tours())
-        self.limiter.acquire()
+        try:
+            probe = self.take_probe_slot()
+        except HTTPException as error:
+            return probe_error(error)
         response = Response(ProbeStream(probe, self.limiter), content_type=EVENT_STREAM)
         response.headers.set("Cache-Control", "no-cache")
         response.headers.set("X-Accel-Buffering", "no")
@@ -204,14 +212,27 @@ class Site:
 
     def probe_run(self) -> Response:
         """Run one probe to the end and answer all of it as one JSON document."""
-        probe_request = parse_probe_request(request.args)
-        probe = make_probe(probe_request, self.library.tours())
-        self.limiter.acquire()
+        try:
+            probe = self.take_probe_slot()
+        except HTTPException as error:
+            return probe_error(error)
         try:
             document = run_to_document(probe)
         finally:
             self.limiter.release()
         return jsonify(document)
+
+    def take_probe_slot(self) -> Probe:
+        """Check the query, pick the app, build its probe, then take a slot.
+
+        Bad input is refused (400), an app not installed here too (503), and
+        a probe beyond the limit (429), each before anything starts.
+        """
+        probe_request = parse_probe_request(request.args)
+        target = self.targets.find(probe_request.app)
+        probe = make_probe(probe_request, self.library.tours(), target)
+        self.limiter.acquire()
+        return probe
 
     def add_security_headers(self, response: Response) -> Response:
         """Send the policy headers with every response (an after_request hook)."""
@@ -289,6 +310,20 @@ class Site:
         return self.html_response(page, 500)
 
 
+def probe_error(error: HTTPException) -> Response:
+    """Refuse a probe as JSON, which the page and scripts read as they read runs.
+
+    The shape is a run's ``error`` ending; the status and the error's own
+    headers (``Retry-After`` on 429 and 503) stay as they are.
+    """
+    response = jsonify({"error": {"message": error.description}})
+    response.status_code = error.code
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers.set(name, value)
+    return response
+
+
 def frame_ancestors_for(argument: str | None) -> str:
     """Pick who may frame the site: the argument, the env var, else 'self'.
 
@@ -311,10 +346,15 @@ def create_app(
     max_probes: int = DEFAULT_MAX_PROBES,
     demo: bool = False,
     frame_ancestors: str | None = None,
+    probe_app: ProbeTarget | None = None,
 ) -> App:
-    """Build the site's App: routes, error pages, tours and the probe."""
+    """Build the site's App: routes, error pages, tours and the probe.
+
+    ``probe_app`` is a reader's own app (``walkthrough serve --app``), which
+    the probe then offers beside the specimen and its Flask twin.
+    """
     pages = make_pages(content_dir, demo=demo)
-    site = Site(pages, ProbeLimiter(max_probes))
+    site = Site(pages, ProbeLimiter(max_probes), ProbeTargets(probe_app))
     site.frame_ancestors = frame_ancestors_for(frame_ancestors)
     app = App(__name__, static_folder=str(shipped_path("static")))
     app.add_url_rule("/", "index", site.index)
