@@ -79,6 +79,15 @@ symbol = "flask.app:Flask.wsgi_app"
 ```
 
 The real thing.
+
+## The accept loop under it
+
+```step
+id = "serve-forever"
+symbol = "socketserver:BaseServer.serve_forever"
+```
+
+The export records the Flask twin's startup, which ends in this loop.
 """
 
 
