@@ -1,14 +1,20 @@
 """Measure the live probe: what tracing costs, and how long a probe takes.
 
     .venv/bin/python bench/bench_probe.py [--requests 400] [--probes 40]
-        [--rounds 3]
+        [--rounds 3] [--tracing-only] [--interpreters] [--sink queue]
 
 1. Tracing, like for like: the specimen on our threaded server, hit by
    ``--requests`` sequential GETs, untraced and then with the probe's Tracer
-   on the server thread (``trace_thread``, the tours' watches, a queue as the
-   sink, as ``RequestProbe`` does), so connection threads are traced too.
-   Keep-alive (one connection) and ``Connection: close`` (one per request).
-   Best median of ``--rounds`` interleaved rounds; the aim is traced < 3x.
+   on the server thread (``trace_thread``, the tours' watches), so connection
+   threads are traced too. Stages go to a queue that a thread drains, as in
+   ``RequestProbe`` (``--sink queue``), to a ``SimpleQueue`` (``simple``) or
+   nowhere (``none``: the tracer alone). Keep-alive (one connection) and
+   ``Connection: close`` (one per request). Wall time is the best median of
+   ``--rounds`` interleaved rounds; CPU time (client and server share the
+   process) is the best mean, steadier on a busy machine. The aim: traced at most
+   1.5x untraced on Python 3.12+ (``sys.monitoring``), 2.5x on 3.11 (the
+   profile hook). ``--interpreters`` runs this part under this Python and
+   under each ``.venv-3.1x`` that ``scripts/test.sh`` made, one table each.
 2. The runner in-process: ``RequestProbe.run()`` to ``done`` and to its end
    (``stop`` shuts the specimen's server), with the tours' watches and with
    none (the specimen's own views only): the cost of a server per probe.
@@ -32,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from walkthrough.framework.serving import BaseWSGIServer, make_server
 from walkthrough.live import watches_for
@@ -46,6 +53,11 @@ SOCKET_TIMEOUT_SECONDS = 30.0
 RUNNING_RE = re.compile(r"Running on http://127\.0\.0\.1:(\d+)/")
 PATH = "/users/42"
 STARTUP_PROBES = 8
+SINKS = {
+    "queue": "a queue.Queue a thread drains, as RequestProbe does",
+    "simple": "a queue.SimpleQueue a thread drains",
+    "none": "nowhere: the tracer alone",
+}
 
 
 @dataclass
@@ -58,10 +70,34 @@ class Timings:
     end: float
 
 
-def serve_specimen(traced: bool) -> tuple[BaseWSGIServer, threading.Thread, Tracer]:
-    """Start the specimen on our server; with ``traced``, under the Tracer."""
+def drained_queue(sink: str) -> queue.Queue | queue.SimpleQueue:
+    """Return a queue that a daemon thread empties until it gets ``None``.
+
+    As the probe's relay does; left full, a queue of stages would grow by
+    the thousand and make the garbage collector, not the tracer, the cost.
+    ``sink`` is ``queue`` (what ``RequestProbe`` uses) or ``simple`` (C).
+    """
+    stages = queue.SimpleQueue() if sink == "simple" else queue.Queue()
+
+    def drain() -> None:
+        for _ in iter(stages.get, None):
+            pass
+
+    threading.Thread(target=drain, daemon=True).start()
+    return stages
+
+
+def serve_specimen(
+    traced: bool, sink: str
+) -> tuple[BaseWSGIServer, threading.Thread, Tracer]:
+    """Start the specimen on our server; with ``traced``, under the Tracer.
+
+    The tracer's sink is a queue a thread drains, as ``RequestProbe``'s is,
+    or with ``sink="none"`` nothing: the cost of the tracer alone.
+    """
     watched = with_specimen(watches_for(tours(), prefer_tour="request"))
-    tracer = Tracer(watched, queue.Queue().put)
+    put = (lambda event: None) if sink == "none" else drained_queue(sink).put
+    tracer = Tracer(watched, put)
     server = make_server("127.0.0.1", 0, create_specimen(), log_requests=False)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -79,9 +115,14 @@ def tours():
     return tours.cache
 
 
-def time_requests(port: int, count: int, *, keep_alive: bool) -> float:
-    """Send ``count`` sequential GETs; return the median seconds per request."""
+def time_requests(port: int, count: int, *, keep_alive: bool) -> tuple[float, float]:
+    """Send ``count`` sequential GETs; return median wall and mean CPU seconds.
+
+    Client and server share this process, so its CPU time per request is
+    the work of both, and barely moved by other processes on a busy machine.
+    """
     samples = []
+    cpu_start = time.process_time()
     connection = http.client.HTTPConnection(
         "127.0.0.1", port, timeout=SOCKET_TIMEOUT_SECONDS
     )
@@ -95,23 +136,27 @@ def time_requests(port: int, count: int, *, keep_alive: bool) -> float:
         if not keep_alive:
             connection.close()
     connection.close()
-    return statistics.median(samples)
+    return statistics.median(samples), (time.process_time() - cpu_start) / count
 
 
-def measure_tracing(requests: int, rounds: int) -> dict[str, dict[str, float]]:
+def measure_tracing(
+    requests: int, rounds: int, sink: str = "queue"
+) -> dict[str, dict[str, float]]:
     """Return the best median per request, traced and not, for both modes."""
     best: dict[str, dict[str, float]] = {}
     for _ in range(rounds):
         for traced in (False, True):
-            server, thread, tracer = serve_specimen(traced)
+            server, thread, tracer = serve_specimen(traced, sink)
             port = server.server_address[1]
             for keep_alive in (True, False):
                 mode = "keep-alive" if keep_alive else "close"
-                seconds = time_requests(port, requests, keep_alive=keep_alive)
+                wall, cpu = time_requests(port, requests, keep_alive=keep_alive)
                 key = "traced" if traced else "untraced"
                 row = best.setdefault(mode, {})
-                row[key] = min(row.get(key, float("inf")), seconds)
+                row[key] = min(row.get(key, float("inf")), wall)
+                row[f"{key} cpu"] = min(row.get(f"{key} cpu", float("inf")), cpu)
             tracer.stop()
+            tracer.on_event(None)  # ends the thread that drains its queue
             server.shutdown()
             server.server_close()
             thread.join(5)
@@ -205,15 +250,21 @@ def p90(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=10)[-1]
 
 
-def print_tracing(best: dict[str, dict[str, float]], requests: int) -> None:
+def print_tracing(
+    best: dict[str, dict[str, float]], requests: int, sink: str = "queue"
+) -> None:
     """Print part 1: per-request time untraced vs traced, and the ratio."""
-    print(f"\n1. Tracing cost per request (GET {PATH}, n={requests}, best median)")
-    print("| connection | untraced ms | traced ms | traced/untraced |")
-    print("|---|---:|---:|---:|")
+    print(f"\n1. Tracing cost per request (GET {PATH}, n={requests}, best of rounds,")
+    print(f"   stages sent to: {SINKS[sink]})")
+    print("| connection | untraced ms | traced ms | ratio ", end="")
+    print("| CPU ms: untraced | traced | ratio |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for mode, row in best.items():
-        ratio = row["traced"] / row["untraced"]
+        wall = row["traced"] / row["untraced"]
+        cpu = row["traced cpu"] / row["untraced cpu"]
         print(
-            f"| {mode} | {ms(row['untraced'])} | {ms(row['traced'])} | {ratio:.2f}x |"
+            f"| {mode} | {ms(row['untraced'])} | {ms(row['traced'])} | {wall:.2f}x "
+            f"| {ms(row['untraced cpu'])} | {ms(row['traced cpu'])} | {cpu:.2f}x |"
         )
 
 
@@ -251,14 +302,55 @@ def print_milestones(timings: list[Timings]) -> None:
         print(f"| {label} | {ms(statistics.median(samples))} | {ms(p90(samples))} |")
 
 
+def other_interpreters() -> list[Path]:
+    """Return the Pythons of the ``.venv-3.1x`` folders beside this checkout."""
+    root = Path(__file__).resolve().parent.parent
+    return sorted(root.glob(".venv-3.1[0-9]*/bin/python"))
+
+
+def print_tracing_per_interpreter(requests: int, rounds: int, sink: str) -> None:
+    """Print part 1 under this Python, then under each other one found."""
+    print_tracing_here(requests, rounds, sink)
+    for python in other_interpreters():
+        if Path(sys.executable).resolve() == python.resolve():
+            continue
+        command = [str(python), __file__, "--tracing-only"]
+        command += ["--requests", str(requests), "--rounds", str(rounds)]
+        command += ["--sink", sink]
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=600, check=False
+        )
+        print(result.stdout + result.stderr, end="")
+
+
+def print_tracing_here(requests: int, rounds: int, sink: str) -> None:
+    """Print part 1 under this Python only, headed by its version."""
+    print(f"\n## Python {sys.version.split()[0]} ({sys.executable})")
+    print_tracing(measure_tracing(requests, rounds, sink), requests, sink)
+
+
 def main() -> None:
     """Run the three measurements and print them as tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--probes", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--tracing-only", action="store_true", help="part 1 only, this Python"
+    )
+    parser.add_argument(
+        "--interpreters", action="store_true", help="part 1 on every .venv-3.1x too"
+    )
+    parser.add_argument(
+        "--sink", choices=SINKS, default="queue", help="where part 1's stages go"
+    )
     options = parser.parse_args()
-    print_tracing(measure_tracing(options.requests, options.rounds), options.requests)
+    if options.interpreters:
+        print_tracing_per_interpreter(options.requests, options.rounds, options.sink)
+    else:
+        print_tracing_here(options.requests, options.rounds, options.sink)
+    if options.tracing_only:
+        return
     watched = watches_for(tours(), prefer_tour="request")
     print_runner(
         {
