@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import json
 import os
+import socket
 import sys
+import traceback
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 from walkthrough import __version__
@@ -20,6 +24,16 @@ from walkthrough import __version__
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEPTH_INDENT = "··"
+MAX_PORT = 65535
+# Exit statuses a shell gives a command killed by Ctrl-C or by a closed pipe.
+INTERRUPTED_EXIT = 130
+CLOSED_PIPE_EXIT = 141
+# What to say when the address cannot be bound, by errno.
+BIND_PROBLEMS = {
+    errno.EADDRINUSE: "the address is already in use (is another server running?)",
+    errno.EACCES: "permission denied (ports below 1024 need root)",
+    errno.EADDRNOTAVAIL: "this machine has no such address",
+}
 
 
 class AppImportError(Exception):
@@ -42,12 +56,21 @@ def import_app(spec: str) -> Callable:
         raise AppImportError(
             f"{spec!r}: cannot import {module_name!r}: {error}"
         ) from None
+    except Exception as error:
+        raise AppImportError(
+            f"{spec!r}: importing {module_name!r} failed: {describe_error(error)}"
+        ) from None
     is_factory = attribute.endswith("()")
     app = getattr(module, attribute.removesuffix("()"), None)
     if app is None:
         raise AppImportError(f"{spec!r}: module {module_name!r} has no {attribute!r}")
     if is_factory:
-        app = app()
+        try:
+            app = app()
+        except Exception as error:
+            raise AppImportError(
+                f"{spec!r}: calling {attribute!r} failed: {describe_error(error)}"
+            ) from None
     if not callable(app):
         raise AppImportError(f"{spec!r}: {attribute!r} is not callable")
     return app
@@ -62,29 +85,108 @@ def command_run(args: argparse.Namespace) -> int:
     except AppImportError as error:
         print(f"walkthrough run: {error}", file=sys.stderr)
         return 2
-    run_simple(
-        args.host,
-        args.port,
-        app,
-        log_requests=not args.quiet,
-        use_reloader=args.reload,
-    )
+    with explained_bind_errors("run", args):
+        run_simple(
+            args.host,
+            args.port,
+            app,
+            log_requests=not args.quiet,
+            use_reloader=args.reload,
+        )
     return 0
 
 
 def command_serve(args: argparse.Namespace) -> int:
     """Serve the walkthrough site on the project's own threaded server."""
     from walkthrough.framework.serving import run_simple
-    from walkthrough.site import create_app
+    from walkthrough.site import content_dir_for, create_app
 
-    run_simple(
-        args.host,
-        args.port,
-        create_app(args.content, demo=args.demo),
-        log_requests=not args.quiet,
-        use_reloader=args.reload,
-    )
+    problem = content_problem(content_dir_for(args.content))
+    if problem:
+        print(f"walkthrough serve: {problem}", file=sys.stderr)
+        return 2
+    with explained_bind_errors("serve", args):
+        run_simple(
+            args.host,
+            args.port,
+            create_app(args.content, demo=args.demo),
+            log_requests=not args.quiet,
+            use_reloader=args.reload,
+        )
     return 0
+
+
+class CommandFailed(Exception):
+    """End a command with a one-line message on stderr and an exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@contextlib.contextmanager
+def explained_bind_errors(command: str, args: argparse.Namespace) -> Any:
+    """Turn a failed bind into one line naming the address and what to do.
+
+    As ``flask run`` does: a raw ``OSError`` traceback for a port in use
+    tells a new user nothing they can act on.
+    """
+    try:
+        yield
+    except OSError as error:
+        address = f"{args.host}:{args.port}"
+        if isinstance(error, socket.gaierror):
+            reason = f"no such host ({error.strerror})"
+        else:
+            reason = BIND_PROBLEMS.get(error.errno, error.strerror or str(error))
+        raise CommandFailed(
+            f"walkthrough {command}: cannot listen on {address}: {reason}. "
+            + bind_advice(error)
+        ) from None
+
+
+def bind_advice(error: OSError) -> str:
+    """Say what to change after a failed bind: the port, or the host."""
+    if error.errno in (errno.EADDRINUSE, errno.EACCES):
+        return "Try another --port, or --port 0 for any free one."
+    return "Check --host: 127.0.0.1 for this machine, 0.0.0.0 for every interface."
+
+
+def content_problem(folder: Path) -> str | None:
+    """Say why a content folder cannot be served, or None if it can.
+
+    A typo in ``--content`` would otherwise start a site with no tours, or
+    one that fails on every page.
+    """
+    from walkthrough.tour.content import ContentError, tour_files
+
+    if not folder.exists():
+        return f"{folder}: no such folder (give --content a folder of tours)"
+    if not folder.is_dir():
+        return f"{folder}: not a folder (give --content a folder of tours)"
+    try:
+        files = tour_files(folder)
+    except (ContentError, OSError) as error:
+        return f"{folder}: cannot read this folder ({describe_error(error)})"
+    if not files:
+        return (
+            f"{folder}: no tours here (a tour is a .md file other than README.md; "
+            "see the README in the shipped content folder)"
+        )
+    return None
+
+
+def describe_error(error: BaseException) -> str:
+    """Say what went wrong in one line: type, message, and where it was raised."""
+    text = f"{type(error).__name__}: {error}"
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if frame.filename != __file__
+    ]
+    if frames:
+        text += f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})"
+    return text
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -96,15 +198,25 @@ def command_check(args: argparse.Namespace) -> int:
     from walkthrough.site import content_dir_for
     from walkthrough.tour.check import main as check_main
 
-    return check_main(["--content", str(content_dir_for(args.content))])
+    folder = content_dir_for(args.content)
+    problem = content_problem(folder)
+    if problem:
+        print(f"walkthrough check: {problem}", file=sys.stderr)
+        return 1
+    return check_main(["--content", str(folder)])
 
 
 def command_export(args: argparse.Namespace) -> int:
     """Write the site as static files, for hosts that serve only files."""
     from walkthrough.export import ExportError, export_site
+    from walkthrough.site import content_dir_for
     from walkthrough.tour.content import ContentError
     from walkthrough.tour.source import SymbolError
 
+    problem = content_problem(content_dir_for(args.content))
+    if problem:
+        print(f"walkthrough export: {problem}", file=sys.stderr)
+        return 2
     try:
         summary = export_site(
             args.outdir, content_dir=args.content, base_url=args.base_url
@@ -112,6 +224,12 @@ def command_export(args: argparse.Namespace) -> int:
     except (ExportError, ContentError, SymbolError) as error:
         print(f"walkthrough export: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(
+            f"walkthrough export: cannot write {args.outdir}: {reason}", file=sys.stderr
+        )
+        return 1
     print(
         f"Exported {len(summary.pages)} pages and {len(summary.probe_runs)} "
         f"recorded probe runs to {summary.outdir}"
@@ -143,8 +261,11 @@ def command_probe(args: argparse.Namespace) -> int:
         print(f"walkthrough probe: {error}", file=sys.stderr)
         return 2
     out = sys.stdout
-    with contextlib.redirect_stdout(sys.stderr):
-        ending = relay_probe(make_probe(request, tours).run(), out, as_json=args.json)
+    # closing(): a reader that left (``| head``) or Ctrl-C stops the specimen
+    # now, not whenever the generator is collected.
+    messages = contextlib.closing(make_probe(request, tours).run())
+    with contextlib.redirect_stdout(sys.stderr), messages as run:
+        ending = relay_probe(run, out, as_json=args.json)
     if "error" in ending:
         print(f"walkthrough probe: {ending['error']['message']}", file=sys.stderr)
         return 1
@@ -240,11 +361,27 @@ def ending_line(ending: dict[str, Any]) -> str:
     return f"done: status {done['status']}, {done['size']} bytes, {timing}"
 
 
+def port_number(text: str) -> int:
+    """Parse ``--port``: a whole number from 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(
+            f"{port} is not a port (give 0-{MAX_PORT}; 0 picks a free one)"
+        )
+    return port
+
+
 def add_server_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--host``, ``--port`` and ``--quiet``, shared by server commands."""
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind")
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port to bind (0: any free)"
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help="port to bind (0: any free)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="do not log a line per request"
@@ -311,6 +448,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run the chosen subcommand."""
+    """Parse the command line and run the chosen subcommand.
+
+    Ctrl-C ends any command quietly with the status shells expect, and so
+    does a reader that closed our output early (``| head``), as ``ls`` does.
+    """
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except CommandFailed as failure:
+        print(failure, file=sys.stderr)
+        return failure.status
+    except KeyboardInterrupt:
+        return INTERRUPTED_EXIT
+    except BrokenPipeError:
+        return stop_writing_stdout()
+
+
+def stop_writing_stdout() -> int:
+    """Point stdout at /dev/null, so flushing it at exit cannot fail again.
+
+    The Python docs' recipe for SIGPIPE: the reader is gone, and what is
+    still buffered for it must not become a second error on the way out.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return CLOSED_PIPE_EXIT
