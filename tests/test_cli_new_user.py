@@ -8,6 +8,7 @@ ends at once with one line that names the problem, and a non-zero status.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -269,3 +270,30 @@ def test_ctrl_c_mid_export_leaves_no_folder_behind(tmp_path: Path) -> None:
         "blocking_module.py",
         "content",
     ]
+
+
+def test_a_bad_frame_ancestors_setting_is_one_line_before_serving() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "walkthrough", "serve", "--port", "0"],
+        env={**os.environ, "WALKTHROUGH_FRAME_ANCESTORS": "'self'; script-src *"},
+        capture_output=True,
+        text=True,
+        timeout=WAIT_SECONDS * 3,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert_one_line(result.stderr, "frame-ancestors", "no ';'")
+    assert "Running on" not in result.stdout
+
+
+def test_a_missing_content_folder_from_the_environment_is_named() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "walkthrough", "serve", "--port", "0"],
+        env={**os.environ, "WALKTHROUGH_CONTENT": "/no/such/tours"},
+        capture_output=True,
+        text=True,
+        timeout=WAIT_SECONDS * 3,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert_one_line(result.stderr, "/no/such/tours: no such folder", "$WALKTHROUGH")

@@ -25,6 +25,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEPTH_INDENT = "··"
 MAX_PORT = 65535
+CONTENT_HINT = "give --content, or $WALKTHROUGH_CONTENT, a folder of tours"
 # Exit statuses a shell gives a command killed by Ctrl-C or by a closed pipe.
 INTERRUPTED_EXIT = 130
 CLOSED_PIPE_EXIT = 141
@@ -105,11 +106,17 @@ def command_serve(args: argparse.Namespace) -> int:
     if problem:
         print(f"walkthrough serve: {problem}", file=sys.stderr)
         return 2
+    try:
+        app = create_app(args.content, demo=args.demo)
+    except ValueError as error:
+        # A bad $WALKTHROUGH_FRAME_ANCESTORS, refused before anything listens.
+        print(f"walkthrough serve: {error}", file=sys.stderr)
+        return 2
     with explained_bind_errors("serve", args):
         run_simple(
             args.host,
             args.port,
-            create_app(args.content, demo=args.demo),
+            app,
             log_requests=not args.quiet,
             use_reloader=args.reload,
         )
@@ -161,9 +168,9 @@ def content_problem(folder: Path) -> str | None:
     from walkthrough.tour.content import ContentError, tour_files
 
     if not folder.exists():
-        return f"{folder}: no such folder (give --content a folder of tours)"
+        return f"{folder}: no such folder ({CONTENT_HINT})"
     if not folder.is_dir():
-        return f"{folder}: not a folder (give --content a folder of tours)"
+        return f"{folder}: not a folder ({CONTENT_HINT})"
     try:
         files = tour_files(folder)
     except (ContentError, OSError) as error:
