@@ -302,6 +302,9 @@ class TourLibrary:
 
     def tours(self) -> list[Tour]:
         """Return every tour, sorted, re-reading files that changed on disk."""
+        tours = self._unchanged_tours()
+        if tours is not None:
+            return tours
         with self._lock:
             return self._refresh()
 
@@ -323,9 +326,39 @@ class TourLibrary:
         A step page needs both (the step, and the tours for its navigation):
         looking once halves the file checks a cached page costs.
         """
+        tours = self._unchanged_tours()
+        if tours is not None:
+            rendered = self._unchanged_step(tours, tour_id, step_id)
+            if rendered is not None:
+                return tours, rendered
         with self._lock:
             tours = self._refresh()
             return tours, self._render_step(self._pick_tour(tours, tour_id), step_id)
+
+    def _unchanged_tours(self) -> list[Tour] | None:
+        """Return the tours if no file changed since the last look, else None.
+
+        Runs without the lock: a stat lets other threads run, and with the
+        lock held across the stats, busy threads queued behind one another.
+        Each cache is one tuple, replaced whole, so a read sees one version.
+        """
+        listing_stamp, paths = self._listing
+        known_paths, known_stamps, tours = self._sorted
+        if paths is not known_paths or file_stamp(self.directory) != listing_stamp:
+            return None
+        if tuple(file_stamp(path) for path in paths) != known_stamps:
+            return None
+        return list(tours)
+
+    def _unchanged_step(
+        self, tours: list[Tour], tour_id: str, step_id: str
+    ) -> RenderedStep | None:
+        """Return the cached step if it is still fresh, else None (no lock)."""
+        tour = next((tour for tour in tours if tour.id == tour_id), None)
+        cached = self._rendered.get((tour_id, step_id))
+        if tour is None or cached is None or not _is_fresh(cached, tour):
+            return None
+        return cached[1]
 
     def render_step(self, tour_id: str, step_id: str) -> RenderedStep:
         """Return a step rendered to HTML, from the cache while nothing changed."""
