@@ -3,32 +3,36 @@
     .venv/bin/python bench/bench_probe.py [--requests 400] [--probes 40]
         [--rounds 3] [--tracing-only] [--interpreters] [--sink queue]
 
-1. Tracing, like for like: the specimen on our threaded server, hit by
-   ``--requests`` sequential GETs, untraced and then with the probe's Tracer
-   on the server thread (``trace_thread``, the tours' watches), so connection
-   threads are traced too. Stages go to a queue that a thread drains, as in
-   ``RequestProbe`` (``--sink queue``), to a ``SimpleQueue`` (``simple``) or
-   nowhere (``none``: the tracer alone). Keep-alive (one connection) and
-   ``Connection: close`` (one per request). Wall time is the best median of
-   ``--rounds`` interleaved rounds; CPU time (client and server share the
-   process) is the best mean, steadier on a busy machine. The aim: traced at most
-   1.5x untraced on Python 3.12+ (``sys.monitoring``), 2.5x on 3.11 (the
-   profile hook). ``--interpreters`` runs this part under this Python and
-   under each ``.venv-3.1x`` that ``scripts/test.sh`` made, one table each.
+1. Tracing, like for like, per app: the specimen on our threaded server,
+   and its twin on real Flask on Werkzeug's threaded server (the probe's
+   two targets), each hit by ``--requests`` sequential GETs, untraced and
+   then with the probe's Tracer on the server thread (``trace_thread``, the
+   tours' watches plus the app's own code), so connection threads are traced
+   too. Stages go to a queue that a thread drains, as in ``RequestProbe``
+   (``--sink queue``), to a ``SimpleQueue`` (``simple``) or nowhere
+   (``none``: the tracer alone). Keep-alive (one connection; ours only,
+   Werkzeug closes every connection) and ``Connection: close``. Wall time
+   is the best median of ``--rounds`` interleaved rounds, so traced and
+   untraced share the machine's weather; CPU time (client and server share
+   the process) is the best mean, steadier on a busy machine. The aim:
+   traced at most 1.5x untraced on Python 3.12+ (``sys.monitoring``), 2.5x
+   on 3.11 (the profile hook). ``--interpreters`` runs this part under this
+   Python and under each ``.venv-3.1x`` that ``scripts/test.sh`` made.
 2. The runner in-process: ``RequestProbe.run()`` to ``done`` and to its end
-   (``stop`` shuts the specimen's server), with the tours' watches and with
-   none (the specimen's own views only): the cost of a server per probe.
+   (``stop`` shuts the app's server), per app, with the tours' watches, and
+   the specimen with none (its own views only): the cost of a server per probe.
 3. Through the site (``walkthrough serve --port 0`` in a subprocess): from
    sending ``GET /probe/stream`` to the first stage, the last stage, ``done``
-   and the stream's end; median and p90 of ``--probes`` request probes (aim:
-   < 100 ms) and of a few startup probes (their stream ends only once
-   ``run_simple``'s 0.5 s shutdown poll lets the specimen stop).
+   and the stream's end; median and p90 of ``--probes`` request probes per
+   app (aim: < 100 ms) and of a few startup probes (their stream ends only
+   once ``run_simple``'s 0.5 s shutdown poll lets the specimen stop).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import queue
 import re
 import statistics
@@ -39,11 +43,11 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from walkthrough.framework.serving import BaseWSGIServer, make_server
 from walkthrough.live import watches_for
-from walkthrough.probe.runner import ProbeDone, RequestProbe, with_specimen
-from walkthrough.probe.specimen import create_specimen
+from walkthrough.probe.runner import ProbeDone, RequestProbe, with_own_code
+from walkthrough.probe.targets import ProbeTarget, flask_target, walkthrough_target
 from walkthrough.probe.tracer import Tracer
 from walkthrough.site import content_dir_for
 from walkthrough.tour.content import load_tours
@@ -87,18 +91,19 @@ def drained_queue(sink: str) -> queue.Queue | queue.SimpleQueue:
     return stages
 
 
-def serve_specimen(
-    traced: bool, sink: str
-) -> tuple[BaseWSGIServer, threading.Thread, Tracer]:
-    """Start the specimen on our server; with ``traced``, under the Tracer.
+def serve_target(
+    target: ProbeTarget, traced: bool, sink: str
+) -> tuple[Any, threading.Thread, Tracer]:
+    """Start an app on its server; with ``traced``, under the Tracer.
 
     The tracer's sink is a queue a thread drains, as ``RequestProbe``'s is,
     or with ``sink="none"`` nothing: the cost of the tracer alone.
     """
-    watched = with_specimen(watches_for(tours(), prefer_tour="request"))
+    app = target.create_app()
+    watched = watches_for(tours(), prefer_tour=target.request_tours)
     put = (lambda event: None) if sink == "none" else drained_queue(sink).put
-    tracer = Tracer(watched, put)
-    server = make_server("127.0.0.1", 0, create_specimen(), log_requests=False)
+    tracer = Tracer(with_own_code(watched, target.own_functions(app)), put)
+    server = target.serve(app)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -140,19 +145,20 @@ def time_requests(port: int, count: int, *, keep_alive: bool) -> tuple[float, fl
 
 
 def measure_tracing(
-    requests: int, rounds: int, sink: str = "queue"
+    targets: list[ProbeTarget], requests: int, rounds: int, sink: str = "queue"
 ) -> dict[str, dict[str, float]]:
-    """Return the best median per request, traced and not, for both modes."""
+    """Return the best median per request, traced and not, per app and mode."""
     best: dict[str, dict[str, float]] = {}
     for _ in range(rounds):
-        for traced in (False, True):
-            server, thread, tracer = serve_specimen(traced, sink)
+        for target, traced in itertools.product(targets, (False, True)):
+            server, thread, tracer = serve_target(target, traced, sink)
             port = server.server_address[1]
-            for keep_alive in (True, False):
+            modes = (True, False) if target.id == "walkthrough" else (False,)
+            for keep_alive in modes:
                 mode = "keep-alive" if keep_alive else "close"
                 wall, cpu = time_requests(port, requests, keep_alive=keep_alive)
                 key = "traced" if traced else "untraced"
-                row = best.setdefault(mode, {})
+                row = best.setdefault(f"{target.title} | {mode}", {})
                 row[key] = min(row.get(key, float("inf")), wall)
                 row[f"{key} cpu"] = min(row.get(f"{key} cpu", float("inf")), cpu)
             tracer.stop()
@@ -163,12 +169,14 @@ def measure_tracing(
     return best
 
 
-def time_runner(probes: int, *, watched: dict) -> tuple[list[float], list[float]]:
+def time_runner(
+    probes: int, *, watched: dict, target: ProbeTarget
+) -> tuple[list[float], list[float]]:
     """Run RequestProbe to done and to its end; return both lists of seconds."""
     to_done, to_end = [], []
     for _ in range(probes):
         start = time.perf_counter()
-        for message in RequestProbe(watched, path=PATH).run():
+        for message in RequestProbe(watched, target=target, path=PATH).run():
             if isinstance(message, ProbeDone):
                 to_done.append(time.perf_counter() - start)
         to_end.append(time.perf_counter() - start)
@@ -226,13 +234,16 @@ def time_site_probe(port: int, query: str) -> Timings:
 
 
 def measure_site(probes: int) -> dict[str, list[Timings]]:
-    """Run request probes, then startup probes, through a site subprocess."""
+    """Run request probes per app, then startup probes, through a site."""
     process, port = start_site()
     request, startup = f"path={PATH}", "mode=startup"
+    flask = f"app=flask&path={PATH}"
     try:
         time_site_probe(port, request)  # warm: imports, tours, code objects
+        time_site_probe(port, flask)
         return {
             "request": [time_site_probe(port, request) for _ in range(probes)],
+            "real Flask request": [time_site_probe(port, flask) for _ in range(probes)],
             "startup": [time_site_probe(port, startup) for _ in range(STARTUP_PROBES)],
         }
     finally:
@@ -256,9 +267,9 @@ def print_tracing(
     """Print part 1: per-request time untraced vs traced, and the ratio."""
     print(f"\n1. Tracing cost per request (GET {PATH}, n={requests}, best of rounds,")
     print(f"   stages sent to: {SINKS[sink]})")
-    print("| connection | untraced ms | traced ms | ratio ", end="")
+    print("| app and server | connection | untraced ms | traced ms | ratio ", end="")
     print("| CPU ms: untraced | traced | ratio |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for mode, row in best.items():
         wall = row["traced"] / row["untraced"]
         cpu = row["traced cpu"] / row["untraced cpu"]
@@ -268,10 +279,40 @@ def print_tracing(
         )
 
 
+def other_interpreters() -> list[Path]:
+    """Return the Pythons of the ``.venv-3.1x`` folders beside this checkout."""
+    root = Path(__file__).resolve().parent.parent
+    return sorted(root.glob(".venv-3.1[0-9]*/bin/python"))
+
+
+def print_tracing_here(targets: list[ProbeTarget], options: argparse.Namespace) -> None:
+    """Print part 1 under this Python only, headed by its version."""
+    print(f"\n## Python {sys.version.split()[0]} ({sys.executable})")
+    best = measure_tracing(targets, options.requests, options.rounds, options.sink)
+    print_tracing(best, options.requests, options.sink)
+
+
+def print_tracing_per_interpreter(
+    targets: list[ProbeTarget], options: argparse.Namespace
+) -> None:
+    """Print part 1 under this Python, then under each other one found."""
+    print_tracing_here(targets, options)
+    for python in other_interpreters():
+        if Path(sys.executable).resolve() == python.resolve():
+            continue
+        command = [str(python), __file__, "--tracing-only", "--sink", options.sink]
+        command += ["--requests", str(options.requests)]
+        command += ["--rounds", str(options.rounds)]
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=900, check=False
+        )
+        print(result.stdout + result.stderr, end="")
+
+
 def print_runner(results: dict[str, tuple[list[float], list[float]]]) -> None:
     """Print part 2: RequestProbe in-process, to done and to its end."""
     print("\n2. RequestProbe in-process (a server per probe), median / p90 ms")
-    print("| watches | to done | to end (server stopped) |")
+    print("| app, watches | to done | to end (server stopped) |")
     print("|---|---:|---:|")
     for name, (to_done, to_end) in results.items():
         print(
@@ -302,33 +343,6 @@ def print_milestones(timings: list[Timings]) -> None:
         print(f"| {label} | {ms(statistics.median(samples))} | {ms(p90(samples))} |")
 
 
-def other_interpreters() -> list[Path]:
-    """Return the Pythons of the ``.venv-3.1x`` folders beside this checkout."""
-    root = Path(__file__).resolve().parent.parent
-    return sorted(root.glob(".venv-3.1[0-9]*/bin/python"))
-
-
-def print_tracing_per_interpreter(requests: int, rounds: int, sink: str) -> None:
-    """Print part 1 under this Python, then under each other one found."""
-    print_tracing_here(requests, rounds, sink)
-    for python in other_interpreters():
-        if Path(sys.executable).resolve() == python.resolve():
-            continue
-        command = [str(python), __file__, "--tracing-only"]
-        command += ["--requests", str(requests), "--rounds", str(rounds)]
-        command += ["--sink", sink]
-        result = subprocess.run(
-            command, capture_output=True, text=True, timeout=600, check=False
-        )
-        print(result.stdout + result.stderr, end="")
-
-
-def print_tracing_here(requests: int, rounds: int, sink: str) -> None:
-    """Print part 1 under this Python only, headed by its version."""
-    print(f"\n## Python {sys.version.split()[0]} ({sys.executable})")
-    print_tracing(measure_tracing(requests, rounds, sink), requests, sink)
-
-
 def main() -> None:
     """Run the three measurements and print them as tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -345,19 +359,25 @@ def main() -> None:
         "--sink", choices=SINKS, default="queue", help="where part 1's stages go"
     )
     options = parser.parse_args()
+    ours, flask = walkthrough_target(), flask_target()
     if options.interpreters:
-        print_tracing_per_interpreter(options.requests, options.rounds, options.sink)
+        print_tracing_per_interpreter([ours, flask], options)
     else:
-        print_tracing_here(options.requests, options.rounds, options.sink)
+        print_tracing_here([ours, flask], options)
     if options.tracing_only:
         return
-    watched = watches_for(tours(), prefer_tour="request")
     print_runner(
         {
-            f"tours ({len(watched)} code objects)": time_runner(
-                options.probes, watched=watched
-            ),
-            "none (specimen only)": time_runner(options.probes, watched={}),
+            f"{target.title}, tours ({len(watched)} code objects)": time_runner(
+                options.probes, watched=watched, target=target
+            )
+            for target in (ours, flask)
+            if (watched := watches_for(tours(), prefer_tour=target.request_tours))
+        }
+        | {
+            "This framework, none (own code only)": time_runner(
+                options.probes, watched={}, target=ours
+            )
         }
     )
     print_site(measure_site(options.probes))

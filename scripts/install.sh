@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install walkthrough into it (editable), with the extras named
-# in $1 ("" for the site alone, "test" for everything the tests need).
+# in $1 ("" for the site alone, "flask" for the tour of the real Flask too, "test"
+# for everything the tests need, Flask included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"

@@ -6,15 +6,16 @@
 // In a static export (walkthrough export) the page has data-recordings instead
 // of data-stream-url: runs recorded at export time play back, event by event,
 // through the same code a live stream feeds.
+// The page offers one or more apps (this framework's specimen, its twin on
+// real Flask, a reader's own); each app's radio says in data-* attributes
+// which tours it lights and which functions are its own, so no tour or step
+// id is written here.
 "use strict";
 
 const REPLAY_INTERVAL_MS = 90;
 const RECORDED_EVENT_MS = 10; // a recorded run plays back at about 1 s per 100 stages
 const ANNOUNCE_EVERY_EVENTS = 10;
 const MAX_PATH_CHARS = 2048;
-const SPECIMEN_MODULE = "walkthrough.probe.specimen";
-// A specimen function called inside one of these stages is a hook, not a view.
-const HOOK_CALLERS = new Set(["request/preprocess", "request/process-response", "request/pop"]);
 
 const ui = {};
 const run = {
@@ -27,6 +28,10 @@ const run = {
   done: null,
   isRunning: false,
   playTimer: null,
+};
+const app = {
+  id: "",
+  own: new Map(), // symbol -> {kind, file, line, source}: the app's own functions
 };
 const sourceCache = new Map();
 
@@ -44,6 +49,7 @@ function setUp() {
   document.getElementById("probe-hint").hidden = false;
   ui.form.addEventListener("submit", startRun);
   ui.form.addEventListener("change", onFormChange);
+  ui.apps.addEventListener("change", applyApp);
   ui.back.addEventListener("click", () => moveCursor(-1));
   ui.forward.addEventListener("click", () => moveCursor(1));
   ui.play.addEventListener("click", togglePlayback);
@@ -51,7 +57,7 @@ function setUp() {
   page.addEventListener("click", onStageClick);
   document.addEventListener("keydown", onReplayKey);
   applyQuery(new URLSearchParams(window.location.search));
-  syncModeFields();
+  applyApp();
 }
 
 function findElements(page) {
@@ -60,6 +66,7 @@ function findElements(page) {
   Object.assign(ui, {
     page,
     form: byId("probe-form"),
+    apps: byId("probe-apps"),
     method: byId("probe-method"),
     path: byId("probe-path"),
     scenarios: byId("probe-scenarios"),
@@ -89,7 +96,9 @@ function findElements(page) {
 }
 
 function applyQuery(params) {
-  // Links from the tours say which chain to run (?mode=startup); honour them.
+  // Links from the tours say which app and chain to run (?app=flask&mode=startup).
+  const appRadio = appChoice(params.get("app"));
+  if (appRadio && !appRadio.disabled) appRadio.checked = true;
   const mode = params.get("mode");
   const radio = mode && ui.form.querySelector('input[name="mode"][value="' + CSS.escape(mode) + '"]');
   if (radio) radio.checked = true;
@@ -120,6 +129,47 @@ function matchScenario() {
   });
 }
 
+// ---------------------------------------------------------------- the app
+
+function appChoice(id) {
+  return id ? ui.apps.querySelector('input[name="app"][value="' + CSS.escape(id) + '"]') : null;
+}
+
+function currentApp() {
+  return ui.apps.querySelector('input[name="app"]:checked') || ui.apps.querySelector('input[name="app"]');
+}
+
+function words(text) {
+  return (text || "").split(" ").filter(Boolean);
+}
+
+function applyApp() {
+  // Show the chosen app's picture and tours; learn its own functions.
+  const choice = currentApp();
+  if (!choice) return;
+  app.id = choice.value;
+  app.own = new Map(JSON.parse(choice.dataset.ownCode || "[]").map((own) => [own.symbol, own]));
+  const tours = new Set(words(choice.dataset.tours));
+  ui.page.querySelectorAll(".probe-chain[data-tours]").forEach((figure) => {
+    figure.hidden = figure.dataset.tours !== choice.dataset.tours;
+  });
+  ui.steps.querySelectorAll("[data-tour]").forEach((element) => {
+    element.hidden = !tours.has(element.dataset.tour);
+  });
+  const startup = ui.form.querySelector('input[name="mode"][value="startup"]');
+  startup.disabled = choice.dataset.hasStartup !== "true";
+  if (startup.disabled && startup.checked) {
+    ui.form.querySelector('input[name="mode"][value="request"]').checked = true;
+  }
+  ui.scenarios.hidden = choice.dataset.hasScenarios !== "true";
+  syncModeFields();
+}
+
+function appTitle() {
+  const choice = currentApp();
+  return choice ? choice.parentElement.textContent.trim() : "";
+}
+
 function currentMode() {
   const checked = ui.form.querySelector('input[name="mode"]:checked');
   return checked ? checked.value : "request";
@@ -144,6 +194,11 @@ function runFromScript(options) {
   // Fill the form as a person would (mode, then scenario or method and path),
   // then run it; false if the page is not set up yet.
   if (!ui.form) return false;
+  const appRadio = appChoice(options.app);
+  if (appRadio && !appRadio.disabled) {
+    appRadio.checked = true;
+    applyApp();
+  }
   const mode = ui.form.querySelector('input[name="mode"][value="' + CSS.escape(options.mode || "request") + '"]');
   if (mode) mode.checked = true;
   const scenario = options.scenario &&
@@ -180,7 +235,7 @@ function beginRun() {
 
 function checkPath(path) {
   // The same rules the server applies, so a typo gets a message, not a 400.
-  if (!path.startsWith("/")) return "The path must start with “/”: it is a path on the specimen.";
+  if (!path.startsWith("/")) return "The path must start with “/”: it is a path on the app.";
   if (path.length > MAX_PATH_CHARS) return "The path is longer than " + MAX_PATH_CHARS + " characters.";
   if (!/^[!-~]*$/.test(path)) return "The path must be printable ASCII without spaces (percent-encode others).";
   return "";
@@ -192,12 +247,14 @@ function streamUrl() {
     params.set("method", ui.method.value);
     params.set("path", ui.path.value);
   }
+  params.set("app", app.id);
   return ui.page.dataset.streamUrl + "?" + params.toString();
 }
 
 function describeRun() {
   const isStartup = currentMode() === "startup";
-  const what = isStartup ? "the server starting" : ui.method.value + " " + ui.path.value;
+  const what = (isStartup ? "the server starting" : ui.method.value + " " + ui.path.value) +
+    " on " + appTitle();
   if (isRecorded()) return "Replaying the recorded run of " + what;
   return (isStartup ? "Tracing " : "Running ") + what;
 }
@@ -230,7 +287,7 @@ function isRecorded() {
 }
 
 function recordingKey() {
-  // Runs are recorded per scenario, and once for the server starting.
+  // Runs are recorded per app: per scenario, and once for the server starting.
   if (currentMode() === "startup") return "startup";
   const scenario = ui.scenarios.querySelector('input[name="scenario"]:checked');
   return scenario ? scenario.value : "";
@@ -243,7 +300,7 @@ function openRecording(key) {
   run.source = source;
   loadScriptData(ui.page.dataset.recordings, "WALKTHROUGH_PROBE_RUNS").then((runs) => {
     if (run.source !== source) return;
-    const recorded = (runs || {})[key];
+    const recorded = ((runs || {})[app.id] || {})[key];
     if (!recorded) {
       finishRun(null, "Only the recorded scenarios can be replayed in this static copy; " +
         "pick one of them (a request of your own needs the live site).");
@@ -333,19 +390,11 @@ function stageKey(event) {
 }
 
 function stageKind(event) {
-  // Tour stages are named by their tour; the specimen's own functions have no
-  // step: a function run inside a hook-calling stage is a hook, else a view.
+  // Tour stages are named by their tour; the app's own functions have no
+  // step, and the page was told which are views, hooks, handlers or helpers.
   if (stageKey(event)) return event.tour;
-  if (!event.symbol.startsWith(SPECIMEN_MODULE + ":")) return "code";
-  const caller = enclosingSpan(event);
-  return caller && HOOK_CALLERS.has(stageKey(caller.event)) ? "hook" : "view";
-}
-
-function enclosingSpan(event) {
-  const stack = run.openSpans.get(event.thread) || [];
-  const top = stack[stack.length - 1];
-  if (event.phase === "exit") return stack[stack.length - 2] || null;
-  return top || null;
+  const own = app.own.get(event.symbol);
+  return own ? own.kind : "code";
 }
 
 function trackSpan(event, index) {
@@ -424,7 +473,8 @@ function traceStage(event) {
   else button.dataset.showSymbol = event.symbol;
   const phase = event.phase === "enter" ? "enter" : "exit";
   button.setAttribute("aria-label", phase + " " + event.symbol);
-  cell.append(button, textElement("span", "badge badge-" + event.kind, badgeText(event)));
+  const tourClass = stageKey(event) ? " badge-tour" : "";
+  cell.append(button, textElement("span", "badge badge-" + event.kind + tourClass, badgeText(event)));
   Object.entries(event.detail || {}).forEach(([name, value]) => {
     cell.append(textElement("span", "chip", name + "=" + formatValue(value)));
   });
@@ -593,7 +643,7 @@ function onStageClick(event) {
   const target = event.target.closest("[data-show-step], [data-show-symbol], .probe-steps a, .chain .node");
   if (!target) return;
   event.preventDefault();
-  if (target.dataset.showSymbol) return showSpecimenNote(target.dataset.showSymbol);
+  if (target.dataset.showSymbol) return showOwnCode(target.dataset.showSymbol);
   const key = target.dataset.showStep || target.closest("[data-step]").dataset.step;
   const row = target.closest(".trace-row");
   if (row && !run.isRunning) { stopPlayback(); showCursor(Number(row.dataset.index)); }
@@ -655,13 +705,23 @@ function wireCopyButton(section) {
   button.addEventListener("click", () => copyCode(button));
 }
 
-function showSpecimenNote(symbol) {
-  setSourcePanel([
+function showOwnCode(symbol) {
+  // The app's own function is no tour step: show its source, as the page got it.
+  const own = app.own.get(symbol);
+  const children = [
     textElement("h3", "source-title", qualname(symbol)),
     textElement("p", "source-hint",
-      "This is the specimen's own code (" + symbol + "), not a tour step: the probe watches " +
-      "it so you can see where your view and hooks run in the chain."),
-  ]);
+      "This is the app's own code (" + symbol + "), not a tour step: the probe watches " +
+      "it so you can see where its views and hooks run in the chain."),
+  ];
+  if (own && own.source) {
+    children.push(textElement("p", "source-location", own.file + ", line " + own.line));
+    const pre = document.createElement("pre");
+    pre.className = "own-source";
+    pre.append(textElement("code", "", own.source));
+    children.push(pre);
+  }
+  setSourcePanel(children);
 }
 
 function setSourcePanel(children) {

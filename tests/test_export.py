@@ -347,10 +347,11 @@ def test_probe_runs_are_recorded_for_every_scenario_and_startup(
     runs = read_script_data(
         exported / "data" / "probe-runs.js", "WALKTHROUGH_PROBE_RUNS"
     )
-    assert set(runs) == {scenario.id for scenario in SCENARIOS} | {"startup"}
-    for name, run in runs.items():
-        assert run["stages"], name
-        assert run["done"]["stages"] == len(run["stages"]), name
+    assert set(runs["walkthrough"]) == {s.id for s in SCENARIOS} | {"startup"}
+    for app, app_runs in runs.items():
+        for name, run in app_runs.items():
+            assert run["stages"], (app, name)
+            assert run["done"]["stages"] == len(run["stages"]), (app, name)
 
 
 def recorded_runs() -> list:
@@ -370,7 +371,7 @@ def test_recorded_probe_runs_match_live_runs(
     runs = read_script_data(
         exported / "data" / "probe-runs.js", "WALKTHROUGH_PROBE_RUNS"
     )
-    recorded = runs[name]
+    recorded = runs["walkthrough"][name]
     assert {key: recorded[key] for key in query} == query
     status, body = get(site, "/probe/run?" + urlencode(query))
     assert status == 200
@@ -383,8 +384,11 @@ def test_cli_replaces_an_earlier_export(reexported: tuple) -> None:
     result, outdir = reexported
     assert result.returncode == 0, result.stderr
     pages = expected_pages()
+    runs = read_script_data(outdir / "data" / "probe-runs.js", "WALKTHROUGH_PROBE_RUNS")
+    recorded = sum(len(app_runs) for app_runs in runs.values())
+    assert recorded >= len(SCENARIOS) + 1
     assert result.stdout.splitlines()[0] == (
-        f"Exported {len(pages)} pages and {len(SCENARIOS) + 1} recorded probe "
+        f"Exported {len(pages)} pages and {recorded} recorded probe "
         f"runs to {outdir.resolve()}"
     )
     assert html_files(outdir) == pages

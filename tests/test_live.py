@@ -110,8 +110,15 @@ def test_probe_run_answers_the_whole_run_as_one_document(site) -> None:
     assert headers["Content-Type"].startswith("application/json")
     document = json.loads(body)
     assert set(document) == {"stages", "done"}
-    assert set(document["done"]) == {"status", "size", "total_us", "stages"}
-    assert document["done"]["status"] == 200
+    done = document["done"]
+    assert set(done) == {"status", "size", "total_us", "stages", "response"}
+    assert done["status"] == 200
+    # What the client got: the head, and the body's first bytes as text.
+    response = done["response"]
+    assert response["status_line"] == "HTTP/1.1 200 OK"
+    assert ["X-Walkthrough-Probe", "1"] in response["headers"]
+    assert json.loads(response["body"]) == {"id": 3, "type": "int"}
+    assert response["body_truncated"] is False
     assert document["done"]["stages"] == len(document["stages"])
     keys = {"step", "tour", "symbol", "phase", "t_us", "depth", "thread", "detail"}
     assert all(set(stage) == keys for stage in document["stages"])

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import CodeType
 
 import pytest
 
@@ -75,11 +76,19 @@ def shipped_steps() -> list[tuple[str, str, str]]:
 def real_source(symbol: str) -> tuple[Path, int, list[str]]:
     """Resolve a symbol independently of the engine: file, first line, lines."""
     module_name, _, qualname = symbol.partition(":")
+    outer_name, _, inner_name = qualname.partition(".<locals>.")
     target = importlib.import_module(module_name)
-    for part in filter(None, qualname.split(".")):
+    for part in filter(None, outer_name.split(".")):
         target = inspect.getattr_static(target, part)
         target = getattr(target, "fget", None) or getattr(target, "__func__", target)
     target = inspect.unwrap(target)
+    if inner_name:
+        # A nested function is only code until its enclosing function runs.
+        target = next(
+            const
+            for const in target.__code__.co_consts
+            if isinstance(const, CodeType) and const.co_name == inner_name
+        )
     lines, first_line = inspect.getsourcelines(target)
     return Path(inspect.getsourcefile(target)), max(first_line, 1), lines
 

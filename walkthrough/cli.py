@@ -14,7 +14,6 @@ import json
 import os
 import socket
 import sys
-import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,6 +34,7 @@ BIND_PROBLEMS = {
     errno.EACCES: "permission denied (ports below 1024 need root)",
     errno.EADDRNOTAVAIL: "this machine has no such address",
 }
+FLASK_HINT = " (for Flask: pip install 'walkthrough[flask]')"
 
 
 class AppImportError(Exception):
@@ -45,36 +45,50 @@ def import_app(spec: str) -> Callable:
     """Import ``module:name`` (or ``module:factory()``) as gunicorn does.
 
     The current directory goes first on ``sys.path``, so ``walkthrough run
-    hello:app`` finds ``./hello.py`` before anything installed.
+    hello:app`` finds ``./hello.py`` before anything installed. Whatever the
+    module or the factory raises becomes one ``AppImportError`` line.
     """
     module_name, colon, attribute = spec.partition(":")
     if not colon or not module_name or not attribute:
         raise AppImportError(f"{spec!r}: expected MODULE:CALLABLE, e.g. hello:app")
     sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise AppImportError(
-            f"{spec!r}: cannot import {module_name!r}: {error}"
-        ) from None
-    except Exception as error:
-        raise AppImportError(
-            f"{spec!r}: importing {module_name!r} failed: {describe_error(error)}"
-        ) from None
+    module = _import_app_module(spec, module_name)
     is_factory = attribute.endswith("()")
     app = getattr(module, attribute.removesuffix("()"), None)
     if app is None:
         raise AppImportError(f"{spec!r}: module {module_name!r} has no {attribute!r}")
     if is_factory:
-        try:
-            app = app()
-        except Exception as error:
-            raise AppImportError(
-                f"{spec!r}: calling {attribute!r} failed: {describe_error(error)}"
-            ) from None
+        app = _call_factory(spec, app)
     if not callable(app):
         raise AppImportError(f"{spec!r}: {attribute!r} is not callable")
     return app
+
+
+def _import_app_module(spec: str, module_name: str) -> Any:
+    """Import the app's module; any failure becomes one line that names it."""
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as error:
+        hint = FLASK_HINT if error.name in ("flask", "werkzeug") else ""
+        raise AppImportError(
+            f"{spec!r}: cannot import {module_name!r}: {error}{hint}"
+        ) from None
+    # Importing runs the reader's code, which may fail in any way.
+    except Exception as error:
+        raise AppImportError(
+            f"{spec!r}: importing {module_name!r} raised "
+            f"{type(error).__name__}: {error}"
+        ) from None
+
+
+def _call_factory(spec: str, factory: Callable) -> Any:
+    """Call an app factory; what it raises becomes one line that names it."""
+    try:
+        return factory()
+    except Exception as error:
+        raise AppImportError(
+            f"{spec!r}: the factory raised {type(error).__name__}: {error}"
+        ) from None
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -98,8 +112,12 @@ def command_run(args: argparse.Namespace) -> int:
 
 
 def command_serve(args: argparse.Namespace) -> int:
-    """Serve the walkthrough site on the project's own threaded server."""
+    """Serve the walkthrough site on the project's own threaded server.
+
+    With ``--app``, the probe page offers the reader's own app too.
+    """
     from walkthrough.framework.serving import run_simple
+    from walkthrough.probe.targets import TargetUnavailable
     from walkthrough.site import content_dir_for, create_app
 
     problem = content_problem(content_dir_for(args.content))
@@ -107,7 +125,11 @@ def command_serve(args: argparse.Namespace) -> int:
         print(f"walkthrough serve: {problem}", file=sys.stderr)
         return 2
     try:
-        app = create_app(args.content, demo=args.demo)
+        probe_app = probe_target_for(args) if args.app else None
+        app = create_app(args.content, demo=args.demo, probe_app=probe_app)
+    except (AppImportError, TargetUnavailable) as error:
+        print(f"walkthrough serve: {error}", file=sys.stderr)
+        return 2
     except ValueError as error:
         # A bad $WALKTHROUGH_FRAME_ANCESTORS, refused before anything listens.
         print(f"walkthrough serve: {error}", file=sys.stderr)
@@ -174,26 +196,13 @@ def content_problem(folder: Path) -> str | None:
     try:
         files = tour_files(folder)
     except (ContentError, OSError) as error:
-        return f"{folder}: cannot read this folder ({describe_error(error)})"
+        return f"{folder}: cannot read this folder ({error})"
     if not files:
         return (
             f"{folder}: no tours here (a tour is a .md file other than README.md; "
             "see the README in the shipped content folder)"
         )
     return None
-
-
-def describe_error(error: BaseException) -> str:
-    """Say what went wrong in one line: type, message, and where it was raised."""
-    text = f"{type(error).__name__}: {error}"
-    frames = [
-        frame
-        for frame in traceback.extract_tb(error.__traceback__)
-        if frame.filename != __file__
-    ]
-    if frames:
-        text += f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})"
-    return text
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -245,38 +254,61 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def probe_target_for(args: argparse.Namespace) -> Any:
+    """Pick what to probe: ``--app MODULE:APP`` on ``--server``, or the specimen.
+
+    Raises ``AppImportError`` or ``TargetUnavailable`` with a one-line reason.
+    """
+    from walkthrough.probe.targets import app_target, walkthrough_target
+
+    if args.app is None:
+        if args.server not in (None, "walkthrough"):
+            raise AppImportError("--server werkzeug needs --app MODULE:APP")
+        return walkthrough_target()
+    return app_target(import_app(args.app), args.app, args.server)
+
+
 def command_probe(args: argparse.Namespace) -> int:
     """Trace one real request (or the startup) and print each stage it ran.
 
-    The specimen's own output (its ``Running on`` line) goes to stderr, so
+    The app's own output (its ``Running on`` line) goes to stderr, so
     stdout holds only the timeline, or only JSON lines with ``--json``.
     """
     from walkthrough.framework.exceptions import BadRequest
-    from walkthrough.live import make_probe, parse_probe_request
-    from walkthrough.site import content_dir_for
-    from walkthrough.tour.content import ContentError, load_tours
+    from walkthrough.probe.targets import TargetUnavailable
+    from walkthrough.tour.content import ContentError
 
-    mode = "startup" if args.startup else "request"
-    query = {"mode": mode, "method": args.method, "path": args.path}
+    out = sys.stdout
     try:
-        request = parse_probe_request(query)
-        tours = load_tours(content_dir_for(args.content))
+        with contextlib.redirect_stdout(sys.stderr):
+            probe = prepare_probe(args)
     except BadRequest as error:
         print(f"walkthrough probe: {error.description}", file=sys.stderr)
         return 2
-    except ContentError as error:
+    except (ContentError, AppImportError, TargetUnavailable) as error:
         print(f"walkthrough probe: {error}", file=sys.stderr)
         return 2
-    out = sys.stdout
     # closing(): a reader that left (``| head``) or Ctrl-C stops the specimen
     # now, not whenever the generator is collected.
-    messages = contextlib.closing(make_probe(request, tours).run())
-    with contextlib.redirect_stdout(sys.stderr), messages as run:
+    with contextlib.redirect_stdout(sys.stderr), contextlib.closing(probe.run()) as run:
         ending = relay_probe(run, out, as_json=args.json)
     if "error" in ending:
         print(f"walkthrough probe: {ending['error']['message']}", file=sys.stderr)
         return 1
     return 0
+
+
+def prepare_probe(args: argparse.Namespace) -> Any:
+    """Check the request, load the tours, import the app: the probe to run."""
+    from walkthrough.live import make_probe, parse_probe_request
+    from walkthrough.site import content_dir_for
+    from walkthrough.tour.content import load_tours
+
+    mode = "startup" if args.startup else "request"
+    query = {"mode": mode, "method": args.method, "path": args.path}
+    request = parse_probe_request(query)
+    tours = load_tours(content_dir_for(args.content))
+    return make_probe(request, tours, probe_target_for(args))
 
 
 def relay_probe(
@@ -340,7 +372,7 @@ def with_exit_facts(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def timeline_line(stage: dict[str, Any]) -> str:
     """Format ``  12.34 ms  ··tour/step  Qual.name  key=value ...``."""
-    label = f"{stage['tour']}/{stage['step']}" if stage["tour"] else "specimen"
+    label = f"{stage['tour']}/{stage['step']}" if stage["tour"] else "app"
     qualname = stage["symbol"].partition(":")[2]
     facts = " ".join(
         f"{key}={fact_text(value)}" for key, value in stage["detail"].items()
@@ -398,6 +430,16 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_probe_server_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--server``: which real server runs the probed app."""
+    parser.add_argument(
+        "--server",
+        choices=("walkthrough", "werkzeug"),
+        help="server for --app: this framework's or Werkzeug's (default: "
+        "werkzeug for a Flask app, else walkthrough)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Describe every subcommand and its options."""
     parser = argparse.ArgumentParser(
@@ -413,6 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo", action="store_true", help="the site presents itself, in a loop"
     )
+    serve.add_argument(
+        "--app",
+        metavar="MODULE:APP",
+        help="offer your own app on the probe page too (local use)",
+    )
+    add_probe_server_option(serve)
     serve.set_defaults(handler=command_serve)
 
     run = commands.add_parser("run", help="serve a WSGI app: walkthrough run mod:app")
@@ -428,8 +476,15 @@ def build_parser() -> argparse.ArgumentParser:
         "probe", help="trace one real request and print each stage it ran"
     )
     probe.add_argument(
-        "path", nargs="?", default="/index", help="path on the specimen app"
+        "path", nargs="?", default="/index", help="path to request (default: /index)"
     )
+    probe.add_argument(
+        "--app",
+        metavar="MODULE:APP",
+        help="probe your own WSGI app (Flask or this framework) instead of the "
+        "specimen; imported from the current directory, as `run` does",
+    )
+    add_probe_server_option(probe)
     probe.add_argument("--method", default="GET", help="HTTP method (default: GET)")
     probe.add_argument(
         "--startup", action="store_true", help="trace the server starting instead"

@@ -8,7 +8,8 @@ any static server. What the live site computes on request is recorded:
 - ``data/search-index.js``: every step's text, for search as you type and
   for the search page, with no server to ask.
 - ``data/probe-runs.js``: one real probe run of each scenario and of the
-  server starting, traced now, replayed later by the same probe page.
+  server starting, per app (this framework's specimen, and its Flask twin
+  where Flask is installed), traced now, replayed later by the same page.
 
 Both are scripts, not JSON: a page opened from ``file://`` may not
 ``fetch`` a file beside it, but it may load a script.
@@ -30,10 +31,10 @@ from pathlib import Path
 from walkthrough import __version__
 from walkthrough.framework.exceptions import NotFound
 from walkthrough.links import EXPORTED_FILES, ExportedLinks, exported_step_link
-from walkthrough.live import ProbeRequest, make_probe, run_to_document
+from walkthrough.live import ProbeRequest, ProbeTargets, make_probe, run_to_document
 from walkthrough.pagecache import RenderedPage
 from walkthrough.pages import Pages, make_pages
-from walkthrough.probe.specimen import SCENARIOS
+from walkthrough.probe.targets import ProbeTarget
 from walkthrough.resources import shipped_path
 from walkthrough.tour.content import Tour
 
@@ -153,7 +154,10 @@ class Exporter:
     def write_all(self) -> ExportSummary:
         """Write the pages, then the files the pages' scripts read."""
         tours = tuple(self.pages.library.tours())
-        self.write_page("index.html", self.pages.render_index, tours)
+        unavailable = tuple(self.pages.library.unavailable_tours())
+        self.write_page(
+            "index.html", self.pages.render_index, tours, unavailable=unavailable
+        )
         for tour in tours:
             self.write_tour(tour, tours)
         self.write_page("probe.html", self.pages.render_probe)
@@ -224,34 +228,42 @@ class Exporter:
         self.write_bytes(EXPORTED_FILES["highlight_css"], self.pages.highlight_css)
 
     def record_probe_runs(self, tours: tuple[Tour, ...]) -> dict[str, dict]:
-        """Run the probe for real, once per scenario and once for startup.
+        """Run the probe for real, per app: once per scenario and for startup.
 
-        Only for the chains the tours explain: content without a startup or
-        request tour has no stages for the probe page to light.
+        Every app that can run here is recorded (the Flask twin only where
+        Flask is installed), and only for the chains the tours explain: an
+        app none of whose tours are present has no stages to light.
         """
         tour_ids = {tour.id for tour in tours}
-        requests = {}
-        if "startup" in tour_ids:
-            requests[STARTUP_RUN] = ProbeRequest("startup", "GET", "/")
-        if "request" in tour_ids:
-            for scenario in SCENARIOS:
-                requests[scenario.id] = ProbeRequest(
-                    "request", scenario.method, scenario.path
-                )
+        runs: dict[str, dict] = {}
+        for choice in ProbeTargets().choices():
+            if choice.target is not None:
+                recorded = self.record_target_runs(choice.target, tours, tour_ids)
+                if recorded:
+                    runs[choice.id] = recorded
+        return runs
+
+    def record_target_runs(
+        self, target: ProbeTarget, tours: tuple[Tour, ...], tour_ids: set[str]
+    ) -> dict[str, dict]:
+        """Record one app's runs, each keyed as the page's script asks for it."""
         runs = {}
-        for name, probe_request in requests.items():
+        for name, probe_request in recordable_requests(target, tour_ids).items():
             with quiet_output():
-                document = run_to_document(make_probe(probe_request, tours))
+                probe = make_probe(probe_request, tours, target)
+                document = run_to_document(probe)
             if "done" not in document:
                 message = document.get("error", {}).get("message", "no result")
-                raise ExportError(f"The probe run {name!r} failed: {message}")
+                raise ExportError(
+                    f"The probe run {target.id}/{name!r} failed: {message}"
+                )
             runs[name] = {
                 "mode": probe_request.mode,
                 "method": probe_request.method,
                 "path": probe_request.path,
                 **document,
             }
-            self.summary.probe_runs.append(name)
+            self.summary.probe_runs.append(f"{target.id}/{name}")
         return runs
 
     def write_script(self, path: str, name: str, value: object) -> None:
@@ -264,6 +276,21 @@ class Exporter:
         destination = self.root / path
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(body)
+
+
+def recordable_requests(
+    target: ProbeTarget, tour_ids: set[str]
+) -> dict[str, ProbeRequest]:
+    """Name the runs worth recording for an app: startup, then each scenario."""
+    requests = {}
+    if target.startup is not None and tour_ids & set(target.startup_tours):
+        requests[STARTUP_RUN] = ProbeRequest("startup", "GET", "/", target.id)
+    if tour_ids & set(target.request_tours):
+        for scenario in target.scenarios:
+            requests[scenario.id] = ProbeRequest(
+                "request", scenario.method, scenario.path, target.id
+            )
+    return requests
 
 
 @contextlib.contextmanager

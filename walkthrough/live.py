@@ -2,20 +2,24 @@
 
 ``site.py`` wires this between the tours and ``walkthrough.probe``: the tours
 say which code objects are stages (so adding a step adds a stage), the
-client only picks a method and a path for the specimen (never a host or a
-port), at most a few probes run at once, and each stage leaves as one
-Server-Sent Event the moment the tracer reports it.
+client only picks one of the offered apps (``app=``), a method and a path
+(never a host, a port or code), at most a few probes run at once, and each
+stage leaves as one Server-Sent Event the moment the tracer reports it.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import CodeType
 
-from walkthrough.framework.exceptions import BadRequest, TooManyRequests
+from walkthrough.framework.exceptions import (
+    BadRequest,
+    ServiceUnavailable,
+    TooManyRequests,
+)
 from walkthrough.probe.runner import (
     Probe,
     ProbeDone,
@@ -23,7 +27,17 @@ from walkthrough.probe.runner import (
     RequestProbe,
     StartupProbe,
 )
+from walkthrough.probe.targets import (
+    FLASK,
+    WALKTHROUGH,
+    YOURS,
+    ProbeTarget,
+    TargetUnavailable,
+    flask_target,
+    walkthrough_target,
+)
 from walkthrough.probe.tracer import StageEvent, Watch
+from walkthrough.tour.chain import ChainPicture, layout_chain
 from walkthrough.tour.content import Tour
 from walkthrough.tour.source import code_objects
 
@@ -31,7 +45,7 @@ PROBE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 MAX_PROBE_PATH_CHARS = 2048
 DEFAULT_MAX_PROBES = 4
 RETRY_AFTER_SECONDS = 2
-MODES = {"request": "request", "startup": "startup"}
+MODES = ("request", "startup")
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,56 @@ class ProbeRequest:
     mode: str
     method: str
     path: str
+    app: str = WALKTHROUGH
+
+
+@dataclass(frozen=True)
+class TargetChoice:
+    """One app the probe page offers: ready, or unavailable and why."""
+
+    id: str
+    title: str
+    target: ProbeTarget | None
+    unavailable: str = ""
+
+
+class ProbeTargets:
+    """The apps the site's probe may run, by ``app=`` id.
+
+    This framework's specimen and its Flask twin always; a reader's own
+    app (``walkthrough serve --app``) when one was given. Flask may be
+    missing: then its choice stays listed, unavailable, with the fix.
+    """
+
+    def __init__(self, yours: ProbeTarget | None = None) -> None:
+        self.factories: dict[str, tuple[str, Callable[[], ProbeTarget]]] = {
+            WALKTHROUGH: ("This framework", walkthrough_target),
+            FLASK: ("Real Flask", flask_target),
+        }
+        if yours is not None:
+            self.factories[YOURS] = (yours.title, lambda: yours)
+
+    def find(self, app_id: str) -> ProbeTarget:
+        """Return the target for ``app=``: 400 if unknown, 503 if not installed."""
+        if app_id not in self.factories:
+            raise BadRequest(
+                f"Unknown app {app_id[:20]!r}: choose one of "
+                f"{', '.join(self.factories)}."
+            )
+        try:
+            return self.factories[app_id][1]()
+        except TargetUnavailable as error:
+            raise ServiceUnavailable(str(error)) from None
+
+    def choices(self) -> list[TargetChoice]:
+        """List every offered app for the page, each ready or not."""
+        listed = []
+        for app_id, (title, factory) in self.factories.items():
+            try:
+                listed.append(TargetChoice(app_id, title, factory()))
+            except TargetUnavailable as error:
+                listed.append(TargetChoice(app_id, title, None, str(error)))
+        return listed
 
 
 def parse_probe_request(args: dict[str, str]) -> ProbeRequest:
@@ -54,7 +118,8 @@ def parse_probe_request(args: dict[str, str]) -> ProbeRequest:
             f"Method {method[:20]!r} cannot be probed; choose one of "
             f"{', '.join(PROBE_METHODS)}."
         )
-    return ProbeRequest(mode, method, check_probe_path(args.get("path", "/index")))
+    path = check_probe_path(args.get("path", "/index"))
+    return ProbeRequest(mode, method, path, args.get("app", WALKTHROUGH))
 
 
 def check_probe_path(path: str) -> str:
@@ -62,7 +127,7 @@ def check_probe_path(path: str) -> str:
     if len(path) > MAX_PROBE_PATH_CHARS:
         raise BadRequest(f"The path is longer than {MAX_PROBE_PATH_CHARS} characters.")
     if not path.startswith("/"):
-        raise BadRequest("The path must start with '/': it is a path on the specimen.")
+        raise BadRequest("The path must start with '/': it is a path on the app.")
     if not (path.isascii() and path.isprintable()) or " " in path:
         raise BadRequest(
             "The path must be printable ASCII without spaces (percent-encode others)."
@@ -70,27 +135,41 @@ def check_probe_path(path: str) -> str:
     return path
 
 
-def watches_for(tours: Iterable[Tour], *, prefer_tour: str) -> dict[CodeType, Watch]:
-    """Map each code object a tour names to its step, ``prefer_tour`` first.
+def watches_for(
+    tours: Iterable[Tour], *, prefer_tour: str | tuple[str, ...]
+) -> dict[CodeType, Watch]:
+    """Map each code object a tour names to its step, preferred tours first.
 
     One function can be a step in several tours (``serve_forever`` is in
-    startup and request); the tour being run live names the stage. A step
-    whose symbol no longer resolves lights nothing rather than failing every
-    probe; ``walkthrough check`` reports it.
+    startup, request and flask); the tour being run live names the stage.
+    A step whose symbol no longer resolves lights nothing rather than
+    failing every probe; ``walkthrough check`` reports it.
     """
-    ordered = sorted(tours, key=lambda tour: tour.id != prefer_tour)
+    preferred = (prefer_tour,) if isinstance(prefer_tour, str) else prefer_tour
+    rank = {tour_id: index for index, tour_id in enumerate(preferred)}
+    ordered = sorted(tours, key=lambda tour: rank.get(tour.id, len(rank)))
     return {
         code: Watch(ref.symbol, ref.tour_id, ref.step_id)
         for code, ref in code_objects(ordered).items()
     }
 
 
-def make_probe(request: ProbeRequest, tours: Iterable[Tour]) -> Probe:
+def make_probe(
+    request: ProbeRequest, tours: Iterable[Tour], target: ProbeTarget
+) -> Probe:
     """Build the probe the request asks for, watching the tours' code."""
-    watched = watches_for(tours, prefer_tour=MODES[request.mode])
     if request.mode == "startup":
-        return StartupProbe(watched)
-    return RequestProbe(watched, method=request.method, path=request.path)
+        if target.startup is None:
+            raise BadRequest(
+                f"{target.title} has no startup the probe can trace: "
+                "probe one request instead."
+            )
+        watched = watches_for(tours, prefer_tour=target.startup_tours)
+        return StartupProbe(watched, target=target)
+    watched = watches_for(tours, prefer_tour=target.request_tours)
+    return RequestProbe(
+        watched, target=target, method=request.method, path=request.path
+    )
 
 
 class ProbeLimiter:
@@ -179,3 +258,79 @@ def run_to_document(probe: Probe) -> dict:
         else:
             ending = {"error": message.to_json()}
     return {"stages": stages, **ending}
+
+
+@dataclass(frozen=True)
+class ProbeChoiceView:
+    """What the probe page shows and tells its script about one app.
+
+    The page's script learns everything per app from ``data-*`` attributes
+    made of these fields: which tours light up, which tour a startup or a
+    request run belongs to, and the app's own views and hooks with their
+    source (``own_code``, JSON), so no tour or step id lives in JavaScript.
+    """
+
+    id: str
+    title: str
+    unavailable: str
+    tours: tuple[str, ...]
+    request_tours: tuple[str, ...]
+    startup_tours: tuple[str, ...]
+    has_startup: bool
+    has_scenarios: bool
+    own_code: str
+
+
+def choice_view(choice: TargetChoice) -> ProbeChoiceView:
+    """Describe one offered app for the page, ready or not."""
+    target = choice.target
+    if target is None:
+        return ProbeChoiceView(
+            choice.id, choice.title, choice.unavailable, (), (), (), False, False, "[]"
+        )
+    own = [function.to_json() for function in target.own_functions()]
+    return ProbeChoiceView(
+        id=choice.id,
+        title=choice.title,
+        unavailable="",
+        tours=target.tours,
+        request_tours=target.request_tours,
+        startup_tours=target.startup_tours,
+        has_startup=target.startup is not None,
+        has_scenarios=bool(target.scenarios),
+        own_code=json.dumps(own, separators=(",", ":")),
+    )
+
+
+@dataclass(frozen=True)
+class ProbeFigure:
+    """One chain picture on the probe page: the lanes one app lights."""
+
+    tours: tuple[str, ...]
+    chain: ChainPicture
+
+
+def probe_page_context(
+    choices: Iterable[TargetChoice], tours: Iterable[Tour]
+) -> dict[str, object]:
+    """Gather what the probe page shows: apps, their tours and pictures.
+
+    Every tour any offered app lights is listed once; each distinct set of
+    tours gets its own picture, which the page shows while that app is on.
+    """
+    views = [choice_view(choice) for choice in choices]
+    by_id = {tour.id: tour for tour in tours}
+    live_ids = dict.fromkeys(
+        tour_id for view in views for tour_id in view.tours if tour_id in by_id
+    )
+    figures: dict[tuple[str, ...], ProbeFigure] = {}
+    for view in views:
+        shown = tuple(tour_id for tour_id in view.tours if tour_id in by_id)
+        chain = layout_chain(by_id[tour_id] for tour_id in shown)
+        if shown and shown not in figures and chain.lanes:
+            figures[shown] = ProbeFigure(shown, chain)
+    return {
+        "probe_targets": views,
+        "live_tours": [by_id[tour_id] for tour_id in live_ids],
+        "probe_figures": list(figures.values()),
+    }

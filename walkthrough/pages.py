@@ -9,25 +9,26 @@ same pages to a folder, with links relative to each file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from jinja2 import Environment
 
 from walkthrough.framework.exceptions import HTTPException
 from walkthrough.links import PageLinks, link_functions, served_step_link
+from walkthrough.live import ProbeTargets, TargetChoice, probe_page_context
 from walkthrough.pagecache import RenderedPage, are_same_objects
 from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
 from walkthrough.tour.chain import layout_chain
 from walkthrough.tour.content import Tour
 from walkthrough.tour.render import RenderedStep, TourLibrary, make_environment
+from walkthrough.tour.requirements import UnavailableTour
 from walkthrough.tour.search import MAX_RESULTS, SearchEntry, build_index, search
 from walkthrough.tour.source import stylesheet
 
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
 # The probe traces the request tour's code (and the startup tour's, on ask).
-LIVE_TOURS = ("startup", "request")
 
 
 def content_dir_for(argument: str | os.PathLike[str] | None) -> Path:
@@ -81,9 +82,14 @@ class Pages:
         )
 
     def render_index(
-        self, tours: tuple[Tour, ...], links: PageLinks, **context: object
+        self,
+        tours: tuple[Tour, ...],
+        links: PageLinks,
+        *,
+        unavailable: tuple[UnavailableTour, ...] = (),
+        **context: object,
     ) -> RenderedPage:
-        """Render the index: the tours and their chain picture."""
+        """Render the index: the tours, their chain picture, and what is missing."""
         return self.render_page(
             "index.html",
             links,
@@ -92,6 +98,7 @@ class Pages:
             nav_tours=tours,
             tours=tours,
             chain=layout_chain(tours),
+            unavailable=unavailable,
             **context,
         )
 
@@ -139,17 +146,25 @@ class Pages:
             **context,
         )
 
-    def render_probe(self, links: PageLinks, **context: object) -> RenderedPage:
-        """Render the probe page: scenarios to run, and the chain they light up."""
-        live_tours = [tour for tour in self.library.tours() if tour.id in LIVE_TOURS]
+    def render_probe(
+        self,
+        links: PageLinks,
+        choices: Sequence[TargetChoice] | None = None,
+        **context: object,
+    ) -> RenderedPage:
+        """Render the probe page: apps and scenarios, and the chains they light.
+
+        ``choices`` are the apps offered (by default this framework's
+        specimen and its Flask twin, whichever can run here).
+        """
+        offered = ProbeTargets().choices() if choices is None else choices
         return self.render_page(
             "probe.html",
             links,
             page_title="Watch a real request",
             nav_current="probe",
             scenarios=SCENARIOS,
-            live_tours=live_tours,
-            chain=layout_chain(live_tours),
+            **probe_page_context(offered, self.library.tours()),
             **context,
         )
 
@@ -183,7 +198,8 @@ class Pages:
             page_title=error.name,
             code=error.code,
             name=error.name,
-            headline=ERROR_HEADLINES.get(error.code, error.name),
+            headline=getattr(error, "headline", None)
+            or ERROR_HEADLINES.get(error.code, error.name),
             description=error.description,
             **context,
         )

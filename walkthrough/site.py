@@ -24,15 +24,22 @@ from walkthrough.live import (
     DEFAULT_MAX_PROBES,
     ProbeLimiter,
     ProbeStream,
+    ProbeTargets,
     make_probe,
     parse_probe_request,
     run_to_document,
 )
 from walkthrough.pagecache import PageCache, RenderedPage
 from walkthrough.pages import Pages, content_dir_for, make_pages
+from walkthrough.probe.runner import Probe
+from walkthrough.probe.targets import ProbeTarget
 from walkthrough.resources import shipped_path
 from walkthrough.tour.content import ContentError, Tour
-from walkthrough.tour.render import RenderedStep, TourLookupError
+from walkthrough.tour.render import (
+    RenderedStep,
+    TourLookupError,
+    TourUnavailableError,
+)
 from walkthrough.tour.source import SymbolError
 
 __all__ = ["Site", "content_dir_for", "create_app", "frame_ancestors_for"]
@@ -56,6 +63,16 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class TourNotInstalled(NotFound):
+    """Answer a tour that needs a package this installation lacks.
+
+    404, not 500 or 503: the page does not exist in this installation, and
+    will not appear by waiting; the description says what to install.
+    """
+
+    headline = "This tour needs a package that is not installed"
+
+
 class Site:
     """Serve the pages under the script root; each public method is a view.
 
@@ -63,10 +80,13 @@ class Site:
     what belongs to HTTP: the cache, ETags, headers and the live probe.
     """
 
-    def __init__(self, pages: Pages, limiter: ProbeLimiter) -> None:
+    def __init__(
+        self, pages: Pages, limiter: ProbeLimiter, targets: ProbeTargets
+    ) -> None:
         self.pages = pages
         self.library = pages.library
         self.limiter = limiter
+        self.targets = targets
         self.frame_ancestors = DEFAULT_FRAME_ANCESTORS
         self.policy = ("", "")
         self.cache = PageCache()
@@ -101,10 +121,17 @@ class Site:
         return self.html_response(self.cache.get_or_render(full_key, inputs, render))
 
     def index(self) -> Response:
-        """Show every tour and the picture of the whole chain."""
+        """Show every tour and the picture of the whole chain.
+
+        A tour that needs a missing package is listed with how to install it.
+        """
         tours = tuple(self.library.tours())
-        render = partial(self.pages.render_index, tours, self.links)
-        return self.cached_page(("index",), tours, render)
+        unavailable = tuple(self.library.unavailable_tours())
+        render = partial(
+            self.pages.render_index, tours, self.links, unavailable=unavailable
+        )
+        inputs = (*tours, *(missing.tour for missing in unavailable))
+        return self.cached_page(("index",), inputs, render)
 
     def tour(self, tour_id: str, *, embedded: bool = False) -> Response:
         """Show a tour's introduction and its list of steps."""
@@ -138,9 +165,11 @@ class Site:
         return self.step(tour_id, step_id, embedded=True)
 
     def find_tour(self, tour_id: str) -> Tour:
-        """Return the tour or raise 404 naming it."""
+        """Return the tour or raise 404 naming it (or what it needs installed)."""
         try:
             return self.library.tour(tour_id)
+        except TourUnavailableError as error:
+            raise TourNotInstalled(error.unavailable.hint) from None
         except TourLookupError:
             raise NotFound(f"There is no tour called {tour_id!r}.") from None
 
@@ -150,6 +179,8 @@ class Site:
         """Return every tour and the rendered step, or raise 404 naming it."""
         try:
             tours, rendered = self.library.tours_and_step(tour_id, step_id)
+        except TourUnavailableError as error:
+            raise TourNotInstalled(error.unavailable.hint) from None
         except TourLookupError:
             raise NotFound(
                 f"There is no step {step_id!r} in tour {tour_id!r}."
@@ -169,8 +200,9 @@ class Site:
         return response.make_conditional(request)
 
     def probe_page(self) -> Response:
-        """Show the probe: scenarios to run, and the chain they light up."""
-        return self.html_response(self.pages.render_probe(self.links))
+        """Show the probe: apps and scenarios to run, and the chains they light."""
+        choices = self.targets.choices()
+        return self.html_response(self.pages.render_probe(self.links, choices))
 
     def probe_stream(self) -> Response:
         """Stream one probe's stages as Server-Sent Events while it runs.
@@ -180,9 +212,10 @@ class Site:
         """
         if "Last-Event-ID" in request.headers:
             return Response(status=204)
-        probe_request = parse_probe_request(request.args)
-        probe = make_probe(probe_request, self.library.tours())
-        self.limiter.acquire()
+        try:
+            probe = self.take_probe_slot()
+        except HTTPException as error:
+            return probe_error(error)
         response = Response(ProbeStream(probe, self.limiter), content_type=EVENT_STREAM)
         response.headers.set("Cache-Control", "no-cache")
         response.headers.set("X-Accel-Buffering", "no")
@@ -190,14 +223,27 @@ class Site:
 
     def probe_run(self) -> Response:
         """Run one probe to the end and answer all of it as one JSON document."""
-        probe_request = parse_probe_request(request.args)
-        probe = make_probe(probe_request, self.library.tours())
-        self.limiter.acquire()
+        try:
+            probe = self.take_probe_slot()
+        except HTTPException as error:
+            return probe_error(error)
         try:
             document = run_to_document(probe)
         finally:
             self.limiter.release()
         return jsonify(document)
+
+    def take_probe_slot(self) -> Probe:
+        """Check the query, pick the app, build its probe, then take a slot.
+
+        Bad input is refused (400), an app not installed here too (503), and
+        a probe beyond the limit (429), each before anything starts.
+        """
+        probe_request = parse_probe_request(request.args)
+        target = self.targets.find(probe_request.app)
+        probe = make_probe(probe_request, self.library.tours(), target)
+        self.limiter.acquire()
+        return probe
 
     def add_security_headers(self, response: Response) -> Response:
         """Send the policy headers with every response (an after_request hook)."""
@@ -283,6 +329,20 @@ class Site:
         return self.html_response(page, 500)
 
 
+def probe_error(error: HTTPException) -> Response:
+    """Refuse a probe as JSON, which the page and scripts read as they read runs.
+
+    The shape is a run's ``error`` ending; the status and the error's own
+    headers (``Retry-After`` on 429 and 503) stay as they are.
+    """
+    response = jsonify({"error": {"message": error.description}})
+    response.status_code = error.code
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers.set(name, value)
+    return response
+
+
 def frame_ancestors_for(argument: str | None) -> str:
     """Pick who may frame the site: the argument, the env var, else 'self'.
 
@@ -305,10 +365,15 @@ def create_app(
     max_probes: int = DEFAULT_MAX_PROBES,
     demo: bool = False,
     frame_ancestors: str | None = None,
+    probe_app: ProbeTarget | None = None,
 ) -> App:
-    """Build the site's App: routes, error pages, tours and the probe."""
+    """Build the site's App: routes, error pages, tours and the probe.
+
+    ``probe_app`` is a reader's own app (``walkthrough serve --app``), which
+    the probe then offers beside the specimen and its Flask twin.
+    """
     pages = make_pages(content_dir, demo=demo)
-    site = Site(pages, ProbeLimiter(max_probes))
+    site = Site(pages, ProbeLimiter(max_probes), ProbeTargets(probe_app))
     site.frame_ancestors = frame_ancestors_for(frame_ancestors)
     app = App(__name__, static_folder=str(shipped_path("static")))
     app.add_url_rule("/", "index", site.index)

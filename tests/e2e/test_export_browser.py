@@ -121,7 +121,7 @@ def test_search_works_offline_as_you_type_and_on_its_page(
 def test_every_recorded_run_replays_its_stages_in_order(
     page: Page, static_host: str, export_root: Path, scenario: str
 ) -> None:
-    recorded = recorded_runs(export_root)[scenario]
+    recorded = recorded_runs(export_root)["walkthrough"][scenario]
     watch = PageWatch(page, static_host)
     page.goto(static_host + "probe.html")
     expect(page.locator("#probe-custom")).to_be_hidden()
@@ -220,4 +220,34 @@ def test_static_copy_pages_pass_axe(page: Page, static_host: str, path: str) -> 
     if path.startswith("search"):
         expect(page.locator("#offline-search-results li").first).to_be_visible()
     assert violations_in_both_themes(page, watch) == {"light": [], "dark": []}
+    watch.assert_clean()
+
+
+@pytest.mark.parametrize("scenario", ["hello", "error", "startup"])
+def test_a_recorded_flask_run_replays_on_the_flask_chain(
+    page: Page, static_host: str, export_root: Path, scenario: str
+) -> None:
+    recorded = recorded_runs(export_root)["flask"][scenario]
+    watch = PageWatch(page, static_host)
+    page.goto(static_host + "probe.html")
+    page.get_by_label("Real Flask").check()
+    if scenario == "startup":
+        page.get_by_label("the server starting").check()
+    else:
+        page.locator(f'input[name="scenario"][value="{scenario}"]').check()
+    page.locator("#probe-run").click()
+    expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
+    status = recorded["done"]["status"]
+    expected_status = "serving" if status is None else str(status)
+    expect(page.locator('#probe-summary [data-field="status"]')).to_have_text(
+        expected_status
+    )
+    chain = page.locator('.probe-chain[data-tours="flask"]')
+    expect(chain).to_be_visible()
+    lit = chain.locator(".node.is-lit")
+    lit_keys = {lit.nth(i).get_attribute("data-step") for i in range(lit.count())}
+    boxes = chain.locator(".node")
+    all_keys = {boxes.nth(i).get_attribute("data-step") for i in range(boxes.count())}
+    assert lit_keys == set(first_entered(recorded["stages"], ("flask",))) & all_keys
+    assert lit_keys
     watch.assert_clean()

@@ -432,3 +432,137 @@ def test_call_goes_through_wsgi_app_so_middleware_can_wrap_it(app: App) -> None:
     app.wsgi_app = middleware
     assert app.test_client().get("/").text == "inner"
     assert seen == ["/"]
+
+
+# --- as Flask 3.1 does (issue 12: the upstream suites found these) ------------
+
+
+def test_a_missing_form_key_is_a_400_not_a_500(app: App) -> None:
+    app.add_url_rule(
+        "/form", "form", lambda: request.form["missing_key"], methods=["POST"]
+    )
+    reply = app.test_client().post("/form", data={"other": "1"})
+    assert reply.status_code == 400
+    assert b"missing_key" not in reply.data
+
+
+def test_debug_shows_the_missing_key_in_the_400(app: App) -> None:
+    from walkthrough.framework.exceptions import BadRequestKeyError
+
+    app.config.update(DEBUG=True, TRAP_BAD_REQUEST_ERRORS=False)
+    app.add_url_rule("/form", "form", lambda: request.form["missing_key"])
+    reply = app.test_client().get("/form")
+    assert reply.status_code == 400
+    assert b"missing_key" in reply.data
+    app.config["TRAP_BAD_REQUEST_ERRORS"] = None
+    with pytest.raises(BadRequestKeyError):
+        app.test_client().get("/form")
+
+
+def test_trap_http_exceptions_raises_them_instead(app: App) -> None:
+    app.config.update(TESTING=True, TRAP_HTTP_EXCEPTIONS=True)
+    app.add_url_rule("/gone", "gone", lambda: abort(404))
+    with pytest.raises(NotFound):
+        app.test_client().get("/gone")
+
+
+def test_testing_is_the_testing_config(app: App) -> None:
+    app.testing = True
+    assert app.config["TESTING"] is True
+    app.config["TESTING"] = False
+    assert app.testing is False
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "server_name", "expected"),
+    [
+        (None, None, None, ("127.0.0.1", 5000)),
+        (None, None, "pocoo.org:8080", ("pocoo.org", 8080)),
+        ("localhost", None, "pocoo.org:8080", ("localhost", 8080)),
+        (None, 80, "pocoo.org:8080", ("pocoo.org", 80)),
+        (None, 0, None, ("127.0.0.1", 0)),
+    ],
+)
+def test_run_defaults_come_from_server_name(
+    app: App, monkeypatch, host, port, server_name, expected
+) -> None:
+    from walkthrough.framework import serving
+
+    calls: list[tuple] = []
+    monkeypatch.setattr(serving, "run_simple", lambda *args, **kw: calls.append(args))
+    app.config["SERVER_NAME"] = server_name
+    app.run(host, port)
+    assert calls == [(*expected, app)]
+
+
+def test_an_app_is_freed_without_the_cycle_collector() -> None:
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        app = App(__name__)  # with its static route and view
+        freed = weakref.ref(app)
+        del app
+        assert freed() is None
+    finally:
+        gc.enable()
+
+
+def test_the_static_view_still_serves_files(tmp_path) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "a.txt").write_text("hello")
+    app = App(__name__, root_path=str(tmp_path))
+    assert app.test_client().get("/static/a.txt").data == b"hello"
+
+
+@pytest.mark.parametrize("how", ["attribute", "keyword"])
+def test_a_view_can_turn_automatic_options_off(app: App, how: str) -> None:
+    def index() -> str:
+        return "index"
+
+    if how == "attribute":
+        index.provide_automatic_options = False  # type: ignore[attr-defined]
+        app.route("/")(index)
+    else:
+        app.route("/", provide_automatic_options=False)(index)
+    assert app.test_client().open("/", method="OPTIONS").status_code == 405
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put", "delete", "patch"])
+def test_method_route_shortcuts(app: App, method: str) -> None:
+    getattr(app, method)("/")(lambda: method)
+    client = app.test_client()
+    assert client.open("/", method=method.upper()).data == method.encode()
+    other = "POST" if method == "get" else "GET"
+    assert client.open("/", method=other).status_code == 405
+
+
+def test_jsonify_says_args_or_kwargs(app: App) -> None:
+    from walkthrough.framework.helpers import jsonify
+
+    with app.app_context(), pytest.raises(TypeError, match="args or kwargs"):
+        jsonify(1, a=2)
+
+
+def test_static_url_path_follows_the_folder_name(tmp_path) -> None:
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "a.txt").write_text("asset")
+    app = App(__name__, root_path=str(tmp_path), static_folder="assets")
+    assert app.test_client().get("/assets/a.txt").data == b"asset"
+
+
+def test_an_empty_static_folder_is_the_root_path(tmp_path) -> None:
+    (tmp_path / "a.txt").write_text("root")
+    app = App(__name__, root_path=str(tmp_path), static_folder="")
+    assert app.test_client().get("/a.txt").data == b"root"
+    app = App(__name__, root_path=str(tmp_path), static_folder="", static_url_path="/s")
+    assert app.test_client().get("/s/a.txt").data == b"root"
+
+
+def test_a_trailing_slash_on_the_static_folder_is_ignored(tmp_path) -> None:
+    (tmp_path / "static").mkdir()
+    app = App(__name__, root_path=str(tmp_path), static_folder="static/")
+    app.add_url_rule("/<path:path>", "catch_all", lambda path: path)
+    assert app.static_url_path == "/static"
+    assert app.test_client().get("/catch/all").data == b"catch/all"

@@ -117,3 +117,25 @@ def test_file_storage_reads_and_saves(tmp_path) -> None:
     upload.save(str(target))
     assert target.read_bytes() == b"data"
     assert "f.txt" in repr(upload)
+
+
+# --- as Werkzeug's MultiDict (issue 12: the upstream suites found these) -----
+
+
+def test_multidict_spreads_list_values_of_a_mapping() -> None:
+    data = MultiDict({"v": [1, 2], "t": ("a",), "empty": [], "one": 3})
+    assert data.getlist("v") == [1, 2]
+    assert data.getlist("t") == ["a"]
+    assert "empty" not in data
+    assert data.getlist("one") == [3]
+
+
+def test_multidict_missing_key_is_a_key_error_and_a_400() -> None:
+    from walkthrough.framework.exceptions import BadRequest, BadRequestKeyError
+
+    with pytest.raises(KeyError) as caught:
+        MultiDict()["missing"]
+    assert isinstance(caught.value, BadRequestKeyError)
+    assert isinstance(caught.value, BadRequest)
+    assert caught.value.code == 400
+    assert caught.value.args == ("missing",)

@@ -160,3 +160,22 @@ def test_parity_cases_cover_the_issue_list() -> None:
         "HEAD",
     }
     assert required <= names
+
+
+@pytest.mark.parametrize("fw", [OURS, FLASK], ids=["ours", "flask"])
+def test_a_failing_teardown_stops_those_registered_before_it(fw) -> None:
+    """Flask 3.1 calls teardown functions in a plain loop (app.py,
+    ``do_teardown_request``): the first that raises ends it, and the error
+    reaches the caller. (Flask's main branch collects them all instead.)"""
+    app = fw.App("teardown")
+    called: list[str] = []
+    app.teardown_request(lambda exc: called.append("registered first"))
+
+    @app.teardown_request
+    def fails(exc: BaseException | None) -> None:
+        raise RuntimeError("teardown failed")
+
+    app.add_url_rule("/", "index", lambda: "ok")
+    with pytest.raises(RuntimeError, match="teardown failed"):
+        app.test_client().get("/")
+    assert called == []

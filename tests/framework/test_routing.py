@@ -689,3 +689,97 @@ def test_bind_to_environ_keeps_a_path_that_is_already_text() -> None:
     url_map = make_map([("/café", "cafe")])
     environ = {"SERVER_NAME": "h", "PATH_INFO": "/café", "REQUEST_METHOD": "GET"}
     assert url_map.bind_to_environ(environ).match() == ("cafe", {})
+
+
+# --- as Werkzeug 3.1 does (issue 12: the upstream suites found these) ---------
+
+
+def test_any_items_are_words_even_with_dots() -> None:
+    adapter = make_adapter([("/<any(v1.0, v2.0):ver>/", "api")])
+    assert adapter.match("/v1.0/", "GET") == ("api", {"ver": "v1.0"})
+    assert adapter.build("api", {"ver": "v2.0"}) == "/v2.0/"
+    with pytest.raises(NotFound):
+        adapter.match("/v1x0/", "GET")
+
+
+def test_parse_converter_args_reads_bare_words_as_werkzeug_does() -> None:
+    assert parse_converter_args("a.1, v1.0, n=2") == (("a.1", "v1.0"), {"n": 2})
+    assert parse_converter_args("'a.1', \"v.2\"") == (("a.1", "v.2"), {})
+
+
+def test_a_rule_with_more_variables_wins_a_tie() -> None:
+    adapter = make_adapter([("/<path:a>", "one"), ("/<path:a>/<path:b>", "two")])
+    assert adapter.match("/he", "GET") == ("one", {"a": "he"})
+    assert adapter.match("/he/he", "GET") == ("two", {"a": "he", "b": "he"})
+
+
+def test_more_static_pieces_win_before_longer_static_text() -> None:
+    adapter = make_adapter([("/abc<x>", "long"), ("/a<x>c", "pieces")])
+    assert adapter.match("/abcc", "GET")[0] == "pieces"
+
+
+def test_an_int_too_long_for_python_is_a_404() -> None:
+    import sys
+
+    adapter = make_adapter([("/<int:n>", "n")])
+    with pytest.raises(NotFound):
+        adapter.match("/" + "1" * (sys.get_int_max_str_digits() + 1), "GET")
+
+
+def test_map_repr_lists_its_rules() -> None:
+    url_map = make_map([("/a", "a"), ("/b", "b")])
+    assert repr(url_map) == f"Map([{url_map._rules[0]!r}, {url_map._rules[1]!r}])"
+
+
+def test_bind_writes_a_unicode_host_in_idna() -> None:
+    adapter = make_map([("/", "index")]).bind("🐍" + "a" * 52 + ":8443")
+    name, _, port = adapter.server_name.partition(":")
+    assert (name, port) == ("xn--" + "a" * 52 + "-p8646c", "8443")
+    assert adapter.build("index", force_external=True).startswith("http://xn--")
+
+
+def test_build_with_a_multidict_keeps_every_value() -> None:
+    from walkthrough.framework.datastructures import MultiDict
+
+    adapter = make_adapter([("/", "index"), ("/<int:n>", "n")])
+    values = MultiDict([("tag", "a"), ("tag", "b")])
+    assert adapter.build("index", values) == "/?tag=a&tag=b"
+    assert adapter.build("n", MultiDict([("n", 5), ("tag", "x")])) == "/5?tag=x"
+
+
+@pytest.mark.parametrize(
+    ("value", "query"),
+    [([1, None, 2], "?v=1&v=2"), ([None], ""), ([1, "", 2], "?v=1&v=&v=2")],
+)
+def test_build_drops_none_inside_a_list_value(value: list[Any], query: str) -> None:
+    assert make_adapter([("/", "index")]).build("index", {"v": value}) == f"/{query}"
+
+
+def test_build_can_leave_unknown_values_out() -> None:
+    adapter = make_adapter([("/", "index")])
+    assert adapter.build("index", {"v": 1}, append_unknown=False) == "/"
+
+
+def test_build_raises_the_converters_own_error_and_names_the_rule() -> None:
+    adapter = make_adapter([("/<any(a, b):k>", "k"), ("/<int:n>", "n")])
+    with pytest.raises(ValueError) as caught:
+        adapter.build("k", {"k": "c"})
+    assert str(caught.value) == "'c' is not one of 'a', 'b'"
+    assert any("/<any(a, b):k>" in note for note in caught.value.__notes__)
+    with pytest.raises(TypeError):
+        adapter.build("n", {"n": [1]})
+
+
+def test_bind_keeps_a_host_idna_cannot_write() -> None:
+    adapter = make_map([("/", "index")]).bind("a" * 64 + ".example")
+    assert adapter.server_name == "a" * 64 + ".example"
+
+
+def test_a_host_header_idna_cannot_write_still_gets_an_answer() -> None:
+    from walkthrough.framework.app import App
+    from walkthrough.framework.testing import EnvironBuilder, run_wsgi_app
+
+    app = App(__name__, static_folder=None)
+    app.add_url_rule("/", "index", lambda: "ok")
+    environ = EnvironBuilder("/", f"http://{'a' * 64}.example/").get_environ()
+    assert run_wsgi_app(app, environ).status_code == 200

@@ -177,3 +177,34 @@ def test_without_secret_key_reading_works_and_writing_explains() -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = True
     with pytest.raises(RuntimeError, match=r"app\.secret_key"):
         client.get("/write")
+
+
+def test_a_refreshed_permanent_cookie_varies_on_cookie(app: App) -> None:
+    """Flask adds ``Vary: Cookie`` wherever it sets or deletes the cookie,
+    so a permanent session refreshed on an untouched page still varies."""
+    client = app.test_client()
+    assert client.get("/permanent").headers.getlist("Vary") == ["Cookie"]
+    response = client.get("/nothing")
+    assert response.headers["Set-Cookie"].startswith("session=")
+    assert response.headers.getlist("Vary") == ["Cookie"]
+    assert client.get("/clear").headers.getlist("Vary") == ["Cookie"]
+
+
+def test_vary_cookie_joins_the_views_own_vary(app: App) -> None:
+    @app.route("/negotiated")
+    def negotiated() -> tuple[str, dict[str, str]]:
+        session["n"] = 1
+        return "ok", {"Vary": "Accept-Encoding"}
+
+    response = app.test_client().get("/negotiated")
+    assert response.headers.getlist("Vary") == ["Accept-Encoding, Cookie"]
+
+
+def test_the_cookie_path_defaults_to_application_root(app: App) -> None:
+    """Flask's ``get_cookie_path``: SESSION_COOKIE_PATH, else APPLICATION_ROOT."""
+    app.config["APPLICATION_ROOT"] = "/foo"
+    client = app.test_client()
+    assert "Path=/foo" in client.get("/count").headers["Set-Cookie"]
+    assert "Path=/foo" in client.get("/clear").headers["Set-Cookie"]
+    app.config["SESSION_COOKIE_PATH"] = "/bar"
+    assert "Path=/bar" in client.get("/count").headers["Set-Cookie"]

@@ -145,3 +145,57 @@ def test_client_works_with_any_wsgi_app() -> None:
 
     response = Client(validator(hello)).get("/")
     assert (response.status_code, response.text) == (200, "plain wsgi")
+
+
+# --- follow_redirects, as Werkzeug's test client ------------------------------
+
+
+@pytest.fixture
+def redirecting() -> App:
+    from walkthrough.framework.utils import redirect
+
+    app = App(__name__, static_folder=None)
+
+    @app.route("/user/", methods=["GET", "POST"])
+    def user() -> str:
+        query = request.query_string.decode()
+        return f"{request.method}:{request.form.get('s', '')}:{query}"
+
+    app.add_url_rule("/old", "old", lambda: redirect("/user/", 302), methods=["POST"])
+    app.add_url_rule("/far", "far", lambda: redirect("http://localhost/user/?q=1"))
+    app.add_url_rule("/loop", "loop", lambda: redirect("/loop"))
+    return app
+
+
+def test_follow_redirects_repeats_the_post_after_a_308(redirecting: App) -> None:
+    client = redirecting.test_client()
+    assert client.post("/user", data={"s": "x"}).status_code == 308
+    reply = client.post("/user", data={"s": "kept"}, follow_redirects=True)
+    assert reply.text == "POST:kept:"
+    assert [answer.status_code for answer in reply.history] == [308]
+
+
+def test_follow_redirects_turns_a_302_into_a_get(redirecting: App) -> None:
+    reply = redirecting.test_client().post(
+        "/old", data={"s": "dropped"}, follow_redirects=True
+    )
+    assert reply.text == "GET::"
+
+
+def test_follow_redirects_reads_an_absolute_location(redirecting: App) -> None:
+    reply = redirecting.test_client().get("/far", follow_redirects=True)
+    assert reply.text == "GET::q=1"
+
+
+def test_follow_redirects_stops_a_loop(redirecting: App) -> None:
+    with pytest.raises(RuntimeError, match="redirect"):
+        redirecting.test_client().get("/loop", follow_redirects=True)
+
+
+def test_client_methods_take_base_url_second(redirecting: App) -> None:
+    client = redirecting.test_client()
+    reply = client.get("/user/", "http://example.com:8080/")
+    assert reply.status_code == 200
+    assert client.open("/user/", "http://example.com/", method="POST").text == (
+        "POST::"
+    )

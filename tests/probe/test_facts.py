@@ -1,8 +1,9 @@
 """Facts read from a stage's frame: (stage, phase, result) -> facts.
 
-The frames are real, from stand-ins whose qualified names match the stages
-(``probefixture.frames``), so ``read_facts`` picks its reader as it does
-under the tracer.
+The frames are real, from stand-ins whose ``module:qualname`` matches the
+stages (``probefixture.frames``), so ``read_facts`` picks its reader as it
+does under the tracer: ours, Flask's and Werkzeug's, and never a class that
+only shares a stage's bare name.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from types import FrameType
 import pytest
 from probefixture.frames import (
     App,
+    FlaskApp,
+    FlaskRequestContext,
     HTTPServer,
     RequestContext,
     TCPServer,
     WSGIRequestHandler,
+    defined_in,
+    stage_frame,
 )
 
 from walkthrough.framework.exceptions import (
@@ -29,6 +34,9 @@ from walkthrough.framework.wrappers import Response
 from walkthrough.probe.facts import MAX_FACT_CHARS, read_facts, short
 
 LONG_PATH = "/" + "a" * 200
+RUN_WSGI = "werkzeug.serving:WSGIRequestHandler.run_wsgi"
+# A class named like ours, in someone else's module: no facts of ours apply.
+OtherApp = defined_in("someone.else", App)
 RULE = type("Rule", (), {"endpoint": "show_user"})()
 
 # (id, frame maker, phase, result, expected facts)
@@ -173,6 +181,68 @@ CASES: list[tuple[str, Callable[[], FrameType], str, object, dict]] = [
         {},
     ),
     ("a stage with no reader", App().dispatch_request, "exit", None, {}),
+    (
+        "a bare name from another module: nothing",
+        lambda: OtherApp().handle_exception(KeyError("user")),
+        "enter",
+        None,
+        {},
+    ),
+    (
+        "Werkzeug's run_wsgi: method and path",
+        lambda: stage_frame(RUN_WSGI, self=WSGIRequestHandler("GET", "/users/3")),
+        "enter",
+        None,
+        {"method": "GET", "path": "/users/3"},
+    ),
+    (
+        "Werkzeug's start_response, nested in run_wsgi",
+        lambda: stage_frame(
+            f"{RUN_WSGI}.<locals>.start_response", status="308 PERMANENT REDIRECT"
+        ),
+        "enter",
+        None,
+        {"status": "308 PERMANENT REDIRECT"},
+    ),
+    (
+        "Werkzeug's write, nested in run_wsgi",
+        lambda: stage_frame(f"{RUN_WSGI}.<locals>.write", data=b"index"),
+        "enter",
+        None,
+        {"bytes": 5},
+    ),
+    (
+        "Werkzeug's make_environ",
+        lambda: stage_frame("werkzeug.serving:WSGIRequestHandler.make_environ"),
+        "exit",
+        {"PATH_INFO": "/index", "REQUEST_METHOD": "GET"},
+        {"PATH_INFO": "/index", "REQUEST_METHOD": "GET"},
+    ),
+    (
+        "Flask's match_request: endpoint and view args",
+        FlaskRequestContext(
+            routing_exception=None, url_rule=RULE, view_args={"id": 7}
+        ).match_request,
+        "exit",
+        None,
+        {"endpoint": "show_user", "view_args": {"id": "7"}},
+    ),
+    (
+        "Flask's handle_exception: the error as ``e``",
+        lambda: stage_frame(
+            "flask.app:Flask.handle_exception", self=None, e=RuntimeError("boom")
+        ),
+        "enter",
+        None,
+        {"exception": "RuntimeError", "message": "boom"},
+    ),
+    (
+        "Flask's make_response",
+        lambda: FlaskApp().make_response("hello"),
+        "exit",
+        Response("hello", 404),
+        {"status": "404 Not Found"},
+    ),
 ]
 
 

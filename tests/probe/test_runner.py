@@ -3,6 +3,7 @@
 ``ProbeStream.close`` closes the probe's generator when a client hangs up;
 whatever stage the run had reached, its threads must end and its specimen
 server must stop, including a startup that had not reached serve_forever.
+A run that finishes reports what the client received, bounded and safe.
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from walkthrough.framework.app import App
+from walkthrough.framework.wrappers import Response
 from walkthrough.live import watches_for
 from walkthrough.probe import specimen
-from walkthrough.probe.runner import Probe, RequestProbe, StartupProbe
+from walkthrough.probe.runner import (
+    MAX_BODY_PREVIEW_BYTES,
+    Probe,
+    ProbeDone,
+    RequestProbe,
+    StartupProbe,
+)
+from walkthrough.probe.targets import app_target
 from walkthrough.probe.tracer import StageEvent
 from walkthrough.site import content_dir_for
 from walkthrough.tour.content import load_tours
@@ -93,3 +103,21 @@ def test_a_request_probe_left_after_its_first_stage_ends_cleanly(watched) -> Non
     port = probe.server.server_address[1]
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=SETTLE_SECONDS).close()
+
+
+def test_done_carries_the_head_and_a_bounded_safe_body() -> None:
+    app = App(__name__, static_folder=None)
+    # Not UTF-8, and longer than the preview: the page must still get text.
+    body = "é".encode("latin-1") * (MAX_BODY_PREVIEW_BYTES + 100)
+    app.add_url_rule(
+        "/bytes", "bytes", lambda: Response(body, mimetype="application/octet-stream")
+    )
+    probe = RequestProbe({}, target=app_target(app, "test:app"), path="/bytes")
+    ending = list(probe.run())[-1]
+    assert isinstance(ending, ProbeDone)
+    assert ending.size == len(body)
+    response = ending.response
+    assert response["status_line"] == "HTTP/1.1 200 OK"
+    assert ["Content-Length", str(len(body))] in response["headers"]
+    assert response["body"] == "\ufffd" * MAX_BODY_PREVIEW_BYTES
+    assert response["body_truncated"] is True

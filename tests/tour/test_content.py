@@ -92,7 +92,7 @@ def test_parse_tour_accepts(text: str, expected: tuple[object, ...]) -> None:
         (
             '+++\ntitle = "T"\ntitel = "T"\n+++\n',
             3,
-            "unknown key 'titel' (known: id, order, summary, title)",
+            "unknown key 'titel' (known: id, order, requires, summary, title)",
         ),
         (
             '+++\ntitle = "T"\norder = "1"\n+++\n',
@@ -104,6 +104,16 @@ def test_parse_tour_accepts(text: str, expected: tuple[object, ...]) -> None:
             '+++\nid = "Bad Id"\ntitle = "T"\n+++\n',
             2,
             "id 'Bad Id' is not a slug (use a-z, 0-9, '-' and '_')",
+        ),
+        (
+            '+++\ntitle = "T"\nrequires = "flask"\n+++\n',
+            3,
+            "'requires' must be a list of importable module names",
+        ),
+        (
+            '+++\ntitle = "T"\nrequires = ["flask[async]"]\n+++\n',
+            3,
+            "'requires' must be a list of importable module names",
         ),
         (
             FRONT + "\n## Title\n\nProse only.\n",
@@ -198,3 +208,22 @@ def test_content_directory_prefers_argument_then_environment(
     if environment is not None:
         monkeypatch.setenv("WALKTHROUGH_CONTENT", environment)
     assert content_directory(argument) == expected
+
+
+@pytest.mark.parametrize(
+    ("front", "requires"),
+    [
+        ('title = "T"', ()),
+        ('title = "T"\nrequires = []', ()),
+        ('title = "T"\nrequires = ["flask"]', ("flask",)),
+        (
+            'title = "T"\nrequires = ["flask", "werkzeug.serving"]',
+            ("flask", "werkzeug.serving"),
+        ),
+    ],
+)
+def test_parse_tour_reads_the_packages_a_tour_requires(
+    front: str, requires: tuple[str, ...]
+) -> None:
+    tour = parse_tour(f"+++\n{front}\n+++\n", Path("t.md"))
+    assert tour.requires == requires

@@ -74,6 +74,11 @@ def _dfn(text: str, term: str) -> str:
             f"<p>{_dfn('View Functions', 'view function')}</p>",
         ),
         ("[k](glossary:keep-alive)", f"<p>{_dfn('k', 'keep-alive')}</p>"),
+        # Link text wrapped across lines still names the term.
+        (
+            "[app\ncontext](glossary:)",
+            f"<p>{_dfn('app' + chr(10) + 'context', 'app context')}</p>",
+        ),
         (
             "[x *y*](glossary:nope)",
             '<p><span class="term term-unknown">x <em>y</em></span></p>',

@@ -6,6 +6,7 @@ import html
 import inspect
 import re
 import socketserver
+import sys
 from http import server as http_server
 from pathlib import Path
 from types import CodeType
@@ -288,3 +289,166 @@ def test_code_objects_maps_every_step_of_the_tours() -> None:
             "serving", "handle", "http.server:BaseHTTPRequestHandler.handle"
         ),
     }
+
+
+NESTED = "tourfixture.nested"
+
+
+def _nested_code(function: object, *names: str) -> CodeType:
+    """Walk a function's constants by name to the code of a nested definition."""
+    code = function.__code__  # type: ignore[attr-defined]
+    for name in names:
+        code = next(
+            const
+            for const in code.co_consts
+            if isinstance(const, CodeType) and const.co_name == name
+        )
+    return code
+
+
+@pytest.mark.parametrize(
+    ("qualname", "first_text", "last_text", "code_path"),
+    [
+        ("outer.<locals>.inner", "def inner(", "return innermost()", ("inner",)),
+        (
+            "outer.<locals>.inner.<locals>.innermost",
+            "def innermost(",
+            'return f"{name}{suffix}"',
+            ("inner", "innermost"),
+        ),
+        (
+            "outer.<locals>.Local.method",
+            "def method(self)",
+            'return inner("!")',
+            ("Local", "method"),
+        ),
+        (
+            "outer.<locals>.in_a_block",
+            "def in_a_block(",
+            "return name",
+            ("in_a_block",),
+        ),
+        (
+            "decorated_outer.<locals>.behind_decorator",
+            "def behind_decorator(",
+            'return "found"',
+            ("behind_decorator",),
+        ),
+        (
+            "Handler.run.<locals>.execute",
+            "def execute(",
+            'return "executed"',
+            ("execute",),
+        ),
+    ],
+)
+def test_nested_symbols_resolve_to_their_own_lines_and_code(
+    qualname: str, first_text: str, last_text: str, code_path: tuple[str, ...]
+) -> None:
+    from tourfixture import nested
+
+    outer_name = qualname.partition(".<locals>.")[0]
+    outer = nested
+    for part in outer_name.split("."):
+        outer = getattr(outer, part)
+    outer = inspect.unwrap(outer)
+    source = resolve_symbol(f"{NESTED}:{qualname}")
+    nested_file = Path(nested.__file__)
+    assert source.first_line == line_of(nested_file, first_text)
+    assert first_text in source.lines[0]
+    assert last_text in source.lines[-1]
+    assert (source.qualname, source.module) == (qualname, NESTED)
+    assert source.display_file == "tourfixture/nested.py"
+    expected_code = _nested_code(outer, *code_path)
+    assert code_object(f"{NESTED}:{qualname}") is expected_code
+    assert expected_code.co_firstlineno == source.first_line
+
+
+def test_a_nested_symbol_found_through_a_subclass_is_the_same_code() -> None:
+    from tourfixture import nested
+
+    through_subclass = code_object(f"{NESTED}:SubHandler.run.<locals>.execute")
+    assert through_subclass is _nested_code(nested.Handler.run, "execute")
+    source = resolve_symbol(f"{NESTED}:SubHandler.run.<locals>.execute")
+    assert source.qualname == "Handler.run.<locals>.execute"
+
+
+def test_the_tracer_sees_the_nested_code_it_was_given() -> None:
+    from tourfixture import nested
+
+    watched = code_object(f"{NESTED}:outer.<locals>.inner.<locals>.innermost")
+    seen: list[CodeType] = []
+
+    def profile(frame: object, event: str, _arg: object) -> None:
+        if event == "call":
+            seen.append(frame.f_code)  # type: ignore[attr-defined]
+
+    sys.setprofile(profile)
+    try:
+        nested.outer("hi")
+    finally:
+        sys.setprofile(None)
+    assert watched in seen
+
+
+@pytest.mark.parametrize(
+    ("symbol", "message"),
+    [
+        (
+            f"{NESTED}:outer.<locals>.missing",
+            "function 'outer' defines no 'missing' "
+            f"(while resolving '{NESTED}:outer.<locals>.missing')",
+        ),
+        (
+            f"{NESTED}:Handler.<locals>.run",
+            "class 'Handler' is not a function, so it has no local 'run' "
+            f"(while resolving '{NESTED}:Handler.<locals>.run')",
+        ),
+        (
+            f"{NESTED}:outer.<locals>",
+            f"symbol '{NESTED}:outer.<locals>' is not of the form 'module:qualname'",
+        ),
+        (
+            f"{NESTED}:<locals>.inner",
+            f"symbol '{NESTED}:<locals>.inner' is not of the form 'module:qualname'",
+        ),
+    ],
+)
+def test_nested_symbol_failures_say_what_is_missing(symbol: str, message: str) -> None:
+    with pytest.raises(SymbolError) as raised:
+        resolve_symbol(symbol)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("name", "first_text", "focus_text"),
+    [
+        ("execute", "def execute(app: WSGIApplication)", "application_iter = app("),
+        ("start_response", "def start_response(", "headers_set = headers"),
+        ("write", "def write(data: bytes)", "self.send_response(code, msg)"),
+    ],
+)
+def test_werkzeug_run_wsgi_closures_resolve_inside_run_wsgi(
+    name: str, first_text: str, focus_text: str
+) -> None:
+    serving = pytest.importorskip("werkzeug.serving")
+    symbol = f"werkzeug.serving:WSGIRequestHandler.run_wsgi.<locals>.{name}"
+    source = resolve_symbol(symbol)
+    run_wsgi = resolve_symbol("werkzeug.serving:WSGIRequestHandler.run_wsgi")
+    assert run_wsgi.first_line < source.first_line <= source.last_line
+    assert source.last_line <= run_wsgi.last_line
+    assert source.first_line == line_of(Path(serving.__file__), first_text)
+    assert source.display_file == "werkzeug/serving.py"
+    assert focus_lines(source, [focus_text])
+    code = code_object(symbol)
+    assert code is not None and code.co_qualname == source.qualname
+    assert code in set(_all_codes(serving.WSGIRequestHandler.run_wsgi.__code__))
+
+
+def _all_codes(code: CodeType) -> list[CodeType]:
+    """List every code object compiled inside `code`."""
+    found = []
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            found += [const, *_all_codes(const)]
+    return found

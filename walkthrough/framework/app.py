@@ -1,4 +1,4 @@
-"""The App: a WSGI callable running the seeds' chain from environ to view.
+"""The App: a WSGI callable running Flask's chain from environ to view.
 
 ``__call__`` → ``wsgi_app`` → ``RequestContext.push`` → ``full_dispatch_request``
 → ``preprocess_request`` → ``dispatch_request`` → ``finalize_request`` →
@@ -9,12 +9,17 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from walkthrough.framework.config import DEFAULT_CONFIG, Config
 from walkthrough.framework.ctx import AppContext, RequestContext, _AppCtxGlobals
 from walkthrough.framework.exceptions import (
+    BadRequest,
+    BadRequestKeyError,
     HTTPException,
     InternalServerError,
     RequestRedirect,
@@ -47,10 +52,16 @@ class App(Scaffold):
         self,
         import_name: str,
         *,
-        static_folder: str | None = "static",
-        static_url_path: str = "/static",
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_url_path: str | None = None,
         root_path: str | None = None,
     ) -> None:
+        """Set up the registries, the config and the static route.
+
+        The static files are served under ``static_url_path``, by default
+        the folder's own name (``/static``); ``static_folder=None`` turns
+        that route off, and ``""`` serves ``root_path`` itself, as in Flask.
+        """
         super().__init__()
         self.import_name = import_name
         self.root_path = root_path or get_root_path(import_name)
@@ -58,14 +69,21 @@ class App(Scaffold):
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.session_interface = SecureCookieSessionInterface()
         self.static_folder = (
-            os.path.join(self.root_path, static_folder) if static_folder else None
+            None
+            if static_folder is None
+            else os.path.join(self.root_path, os.fspath(static_folder).rstrip("/\\"))
         )
-        self.static_url_path = static_url_path.rstrip("/")
+        if static_url_path is None and self.static_folder is not None:
+            static_url_path = "/" + os.path.basename(self.static_folder)
+        self.static_url_path = (static_url_path or "").rstrip("/")
         if self.static_folder is not None:
+            # A weak reference, as Flask's: the bound method would make a
+            # cycle (app → view_functions → view → app) that only the
+            # garbage collector could free.
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
-                view_func=self.send_static_file,
+                view_func=partial(_send_static_file_of, weakref.ref(self)),
             )
 
     def __repr__(self) -> str:
@@ -88,6 +106,24 @@ class App(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+
+    @property
+    def testing(self) -> bool:
+        """Say whether the app is under test: errors then reach the test."""
+        return bool(self.config["TESTING"])
+
+    @testing.setter
+    def testing(self, value: bool) -> None:
+        self.config["TESTING"] = value
+
+    @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """Return how long a permanent session's cookie lasts (from config)."""
+        return self.config["PERMANENT_SESSION_LIFETIME"]
+
+    @permanent_session_lifetime.setter
+    def permanent_session_lifetime(self, value: timedelta) -> None:
+        self.config["PERMANENT_SESSION_LIFETIME"] = value
 
     @property
     def logger(self) -> logging.Logger:
@@ -281,15 +317,33 @@ class App(Scaffold):
     def handle_user_exception(self, exc: Exception) -> ViewReturn:
         """Route an error from a hook or view to its handler, or re-raise it.
 
-        HTTP errors always get an answer (the exception renders itself);
-        other errors without a handler go on to ``handle_exception``.
+        HTTP errors get an answer (the exception renders itself) unless
+        trapped; other errors without a handler go on to ``handle_exception``.
         """
-        if isinstance(exc, HTTPException):
+        if isinstance(exc, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            exc.show_exception = True
+        if isinstance(exc, HTTPException) and not self.trap_http_exception(exc):
             return self.handle_http_exception(exc)
         handler = self._find_error_handler(exc)
         if handler is None:
             raise exc
         return handler(exc)
+
+    def trap_http_exception(self, exc: HTTPException) -> bool:
+        """Say whether an HTTP error should be raised rather than answered.
+
+        ``TRAP_HTTP_EXCEPTIONS`` traps them all; ``TRAP_BAD_REQUEST_ERRORS``
+        traps 400s, and when unset, in debug, a missing form key: the
+        traceback then shows which line asked for it (Flask's rules).
+        """
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None:
+            return self.debug and isinstance(exc, BadRequestKeyError)
+        return bool(trap_bad_request) and isinstance(exc, BadRequest)
 
     def handle_http_exception(self, exc: HTTPException) -> ViewReturn:
         """Use the handler registered for the code or class, else the exception.
@@ -363,18 +417,34 @@ class App(Scaffold):
 
     def run(
         self,
-        host: str = "127.0.0.1",
-        port: int = 5000,
+        host: str | None = None,
+        port: int | None = None,
         *,
         debug: bool | None = None,
         **options: Any,
     ) -> None:
-        """Serve this app on the project's own server (``serving.run_simple``)."""
+        """Serve this app on the project's own server (``serving.run_simple``).
+
+        A host or port not given comes from ``SERVER_NAME``, else
+        127.0.0.1:5000, as in Flask.
+        """
         from walkthrough.framework.serving import run_simple
 
         if debug is not None:
             self.debug = debug
-        run_simple(host, port, self, **options)
+        server_host, _, server_port = (self.config["SERVER_NAME"] or "").partition(":")
+        host = host or server_host or "127.0.0.1"
+        if port is None:
+            port = int(server_port) if server_port else 5000
+        run_simple(host, int(port), self, **options)
+
+
+def _send_static_file_of(app_ref: weakref.ref[App], filename: str) -> Response:
+    """Serve a static file for the app behind ``app_ref`` (the static view)."""
+    app = app_ref()
+    if app is None:
+        raise RuntimeError("the app of this static view no longer exists")
+    return app.send_static_file(filename)
 
 
 def get_root_path(import_name: str) -> str:

@@ -17,6 +17,8 @@ DEFAULT_CONFIG: Mapping[str, Any] = MappingProxyType(
         "DEBUG": False,
         "TESTING": False,
         "PROPAGATE_EXCEPTIONS": None,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "TRAP_BAD_REQUEST_ERRORS": None,
         "SECRET_KEY": None,
         "MAX_CONTENT_LENGTH": None,
         "SERVER_NAME": None,

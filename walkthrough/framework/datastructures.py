@@ -10,6 +10,8 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any
 
+from walkthrough.framework.exceptions import BadRequestKeyError
+
 HeaderItems = Iterable[tuple[str, Any]] | Mapping[str, Any] | None
 # A CR or LF inside a value would start a new header (response splitting).
 NEWLINE_MESSAGE = "header {key!r}: value must not contain a newline"
@@ -23,13 +25,27 @@ class MultiDict(Mapping[str, Any]):
     """
 
     def __init__(self, items: Iterable[tuple[str, Any]] | Mapping[str, Any] = ()):
+        """Take pairs, or a mapping whose list or tuple values are spread out.
+
+        ``MultiDict({"tag": ["a", "b"]})`` holds two values, as in Werkzeug;
+        an empty list adds no key.
+        """
         self._lists: dict[str, list[Any]] = {}
-        pairs = items.items() if isinstance(items, Mapping) else items
+        if isinstance(items, MultiDict):
+            pairs: Iterable[tuple[str, Any]] = items.items(multi=True)
+        elif isinstance(items, Mapping):
+            pairs = _spread(items)
+        else:
+            pairs = items
         for key, value in pairs:
             self.add(key, value)
 
     def __getitem__(self, key: str) -> Any:
-        return self._lists[key][0]
+        """Return the first value; a missing key is a 400 (and a KeyError)."""
+        try:
+            return self._lists[key][0]
+        except KeyError:
+            raise BadRequestKeyError(key) from None
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._lists[key] = [value]
@@ -89,6 +105,16 @@ class MultiDict(Mapping[str, Any]):
         return {key: list(values) for key, values in self._lists.items()}
 
 
+def _spread(mapping: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """Yield ``(key, value)`` for each value, a list or tuple counting as many."""
+    for key, value in mapping.items():
+        if isinstance(value, list | tuple):
+            for item in value:
+                yield key, item
+        else:
+            yield key, value
+
+
 class Headers:
     """Hold response headers as an ordered list with case-insensitive keys.
 
@@ -141,6 +167,8 @@ class Headers:
         """Return every value of ``key``, e.g. all ``Set-Cookie`` lines."""
         lower = key.lower()
         return [value for name, value in self._list if name.lower() == lower]
+
+    get_all = getlist  # Werkzeug's other name for it
 
     def add(self, key: str, value: Any) -> None:
         """Append a header line, even if ``key`` is already present."""

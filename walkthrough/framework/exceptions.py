@@ -44,13 +44,17 @@ class HTTPException(Exception):
         """Return the WSGI status line, e.g. ``404 Not Found``."""
         return f"{self.code} {self.name}"
 
+    def get_description(self) -> str:
+        """Return the description as an HTML paragraph, escaped, never trusted."""
+        return f"<p>{html.escape(self.description).replace(chr(10), '<br>')}</p>"
+
     def get_body(self) -> bytes:
-        """Render a tiny HTML page; the description is escaped, never trusted."""
+        """Render a tiny HTML page around the description."""
         text = (
             "<!doctype html>\n<html lang=en>\n"
             f"<title>{self.status}</title>\n"
             f"<h1>{html.escape(self.name)}</h1>\n"
-            f"<p>{html.escape(self.description)}</p>\n"
+            f"{self.get_description()}\n"
         )
         return text.encode("utf-8")
 
@@ -94,6 +98,29 @@ class BadRequest(HTTPException):
     description = (
         "The browser (or proxy) sent a request that this server could not understand."  # noqa: E501
     )
+
+
+class BadRequestKeyError(BadRequest, KeyError):
+    """Say a field the view asked for is missing: a ``KeyError`` and a 400.
+
+    ``request.form["name"]`` raises it, so a forgotten form field is the
+    client's mistake (400) rather than a crash (500), while ``except
+    KeyError`` still catches it. With ``show_exception`` (set in debug) the
+    page names the key, as in Werkzeug.
+    """
+
+    show_exception = False
+
+    def __init__(self, key: object = None) -> None:
+        super().__init__()
+        KeyError.__init__(self, *(() if key is None else (key,)))
+
+    @property  # type: ignore[override]
+    def description(self) -> str:
+        """Return BadRequest's text, plus the key when ``show_exception``."""
+        if self.show_exception:
+            return f"{BadRequest.description}\nKeyError: {KeyError.__str__(self)}"
+        return BadRequest.description
 
 
 class Unauthorized(HTTPException):

@@ -93,7 +93,7 @@ def make_json_response(value: Any, *, pretty: bool = False) -> Response:
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """Return a JSON response of one value, several (as a list), or keywords."""
     if args and kwargs:
-        raise TypeError("jsonify() takes positional or keyword arguments, not both")
+        raise TypeError("jsonify() takes either args or kwargs, not both")
     value = args[0] if len(args) == 1 else (list(args) or kwargs)
     app_ctx = _cv_app.get(None)
     pretty = app_ctx is not None and app_ctx.app.debug

@@ -1,6 +1,6 @@
 """Context-local storage: one ``request`` per thread, task and generator.
 
-The seeds' Werkzeug kept a ``Local`` (a dict keyed by thread ident) and a
+Werkzeug 1.x kept a ``Local`` (a dict keyed by thread ident) and a
 ``LocalStack`` (a list per ident), cleaning idents up after each request;
 ``contextvars`` does that in CPython, asyncio included, leaving ``LocalProxy``."""
 
@@ -76,7 +76,10 @@ class LocalProxy:
             return False
 
     def __repr__(self) -> str:
-        """Show the target, or ``unbound`` so a debugger never trips over it."""
+        """Show the target, or ``unbound`` so a debugger never trips over it.
+
+        Unlike Werkzeug's ``<LocalProxy unbound>``, ours names the proxy.
+        """
         try:
             return repr(self._get_current_object())
         except RuntimeError:

@@ -42,7 +42,10 @@ class Scaffold:
         """Add a ``Rule`` to ``url_map`` and file the view under its endpoint.
 
         OPTIONS is added to the methods so ``dispatch_request`` can answer
-        it with ``Allow``; a clash or a non-callable fails here, not later.
+        it with ``Allow`` (unless ``provide_automatic_options=False``, given
+        here or set on the view); a clash or a non-callable fails here.
+        Unlike Flask, ours does not refuse a rule added after the first
+        request; add them all before serving, or workers may disagree.
         """
         if endpoint is None and view_func is not None:
             endpoint = view_func.__name__
@@ -56,7 +59,12 @@ class Scaffold:
                 f"rule {rule!r}: endpoint {endpoint!r} is already bound to "
                 f"{old_func.__qualname__}; pass endpoint= to pick another name"
             )
-        methods, automatic_options = _rule_methods(rule, options.pop("methods", None))
+        automatic = options.pop("provide_automatic_options", None)
+        if automatic is None:
+            automatic = getattr(view_func, "provide_automatic_options", None)
+        methods, automatic_options = _rule_methods(
+            rule, options.pop("methods", None), automatic
+        )
         url_rule = Rule(rule, endpoint=endpoint, methods=methods, **options)
         url_rule.provide_automatic_options = automatic_options  # type: ignore[attr-defined]
         self.url_map.add(url_rule)
@@ -80,6 +88,34 @@ class Scaffold:
         endpoint = options.pop("endpoint", None)
         self.add_url_rule(rule, endpoint, view_func, **options)
         return view_func
+
+    def get(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["GET"])``, shorter (Flask's, since 2.0)."""
+        return self._method_route("GET", rule, options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["POST"])``, shorter."""
+        return self._method_route("POST", rule, options)
+
+    def put(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["PUT"])``, shorter."""
+        return self._method_route("PUT", rule, options)
+
+    def delete(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["DELETE"])``, shorter."""
+        return self._method_route("DELETE", rule, options)
+
+    def patch(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["PATCH"])``, shorter."""
+        return self._method_route("PATCH", rule, options)
+
+    def _method_route(
+        self, method: str, rule: str, options: dict[str, Any]
+    ) -> Callable[[F], F]:
+        """Return ``route`` for one method; ``methods=`` belongs to ``route``."""
+        if "methods" in options:
+            raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
+        return self.route(rule, methods=[method], **options)
 
     def endpoint(self, endpoint: str) -> Callable[[F], F]:
         """Return a decorator that binds a view to an endpoint added without one."""
@@ -157,12 +193,18 @@ def _check_callable(func: object, what: str) -> None:
         raise TypeError(f"{what}: expected a function, got {func!r}")
 
 
-def _rule_methods(rule: str, methods: Any) -> tuple[set[str], bool]:
-    """Return the rule's methods (default GET) and if OPTIONS is automatic."""
+def _rule_methods(
+    rule: str, methods: Any, automatic: bool | None = None
+) -> tuple[set[str], bool]:
+    """Return the rule's methods (default GET) and if OPTIONS is automatic.
+
+    It is, unless the rule lists OPTIONS itself or ``automatic`` is False.
+    """
     if isinstance(methods, str):
         raise TypeError(
             f"rule {rule!r}: methods must be a list of strings, e.g. methods=['POST']"
         )
     method_set = {method.upper() for method in (methods or ("GET",))}
-    automatic = "OPTIONS" not in method_set
-    return method_set | {"OPTIONS"}, automatic
+    if automatic is None:
+        automatic = "OPTIONS" not in method_set
+    return (method_set | {"OPTIONS"} if automatic else method_set), automatic

@@ -190,24 +190,33 @@ class SecureCookieSessionInterface:
         An untouched session sends nothing, so most responses stay cacheable.
         """
         config = app.config
-        name, path = config["SESSION_COOKIE_NAME"], config["SESSION_COOKIE_PATH"] or "/"
+        name, path = config["SESSION_COOKIE_NAME"], self.get_cookie_path(app)
         if session.accessed:
-            response.headers.add("Vary", "Cookie")
+            vary_on_cookie(response)
         if not session:
             if session.modified:
                 domain = config["SESSION_COOKIE_DOMAIN"]
                 response.delete_cookie(name, path=path, domain=domain)
+                vary_on_cookie(response)
             return
         refresh = session.permanent and config["SESSION_REFRESH_EACH_REQUEST"]
         if session.modified or refresh:
             value = self.dumps(app, session)
             response.set_cookie(name, value, **self.cookie_options(app, session))
+            vary_on_cookie(response)
+
+    def get_cookie_path(self, app: App) -> str:
+        """Return SESSION_COOKIE_PATH, else APPLICATION_ROOT (Flask's rule).
+
+        An app mounted under ``/app`` then keeps its cookie to ``/app``.
+        """
+        return app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]
 
     def cookie_options(self, app: App, session: SecureCookieSession) -> dict[str, Any]:
         """Return the cookie attributes from config; a permanent one expires."""
         config = app.config
         options: dict[str, Any] = {
-            "path": config["SESSION_COOKIE_PATH"] or "/",
+            "path": self.get_cookie_path(app),
             "domain": config["SESSION_COOKIE_DOMAIN"],
             "secure": config["SESSION_COOKIE_SECURE"],
             "httponly": config["SESSION_COOKIE_HTTPONLY"],
@@ -224,3 +233,16 @@ class SecureCookieSessionInterface:
         if key is None:
             raise RuntimeError(NO_SECRET_KEY_MESSAGE)
         return sign_session(dict(session), key=key, timestamp=int(time.time()))
+
+
+def vary_on_cookie(response: Response) -> None:
+    """Add ``Cookie`` to the ``Vary`` header, once.
+
+    The answer depends on the cookie, so a cache must not hand it to
+    another visitor; Flask adds it wherever it reads, sets or deletes it.
+    """
+    vary = response.headers.get("Vary")
+    if vary is None:
+        response.headers.set("Vary", "Cookie")
+    elif "cookie" not in {token.strip().lower() for token in vary.split(",")}:
+        response.headers.set("Vary", f"{vary}, Cookie")

@@ -2,7 +2,7 @@
 
 ``app.test_client()`` and ``app.test_request_context()`` use these. Werkzeug's
 ``werkzeug.test`` in small (``EnvironBuilder``, ``Client``, ``run_wsgi_app``);
-left out: following redirects and lazily streamed bodies."""
+left out: lazily streamed bodies."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ WSGI_DEFAULTS: Mapping[str, Any] = MappingProxyType(
     }
 )
 FormData = Mapping[str, Any]
+MAX_REDIRECTS = 10
+# These repeat the method and body; 301, 302 and 303 turn into a bodiless GET.
+KEEP_METHOD_REDIRECTS = frozenset({307, 308})
 
 
 class EnvironBuilder:
@@ -156,6 +159,8 @@ class TestResponse(Response):
     """Hold an answer the test client received, with helpers to read it."""
 
     __test__ = False
+    # The answers a ``follow_redirects`` request went through, oldest first.
+    history: tuple[TestResponse, ...] = ()
 
     @property
     def text(self) -> str:
@@ -171,6 +176,31 @@ class TestResponse(Response):
     def json(self) -> Any:
         """Return ``get_json()``."""
         return self.get_json()
+
+
+def _redirected(
+    response: TestResponse, kwargs: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """Return the path and arguments of the request a redirect asks for.
+
+    A 307 or 308 repeats the method and body; the others become a GET
+    without a body (Werkzeug's and the browsers' rule).
+    """
+    location = urlsplit(response.headers["Location"])
+    path = location.path + (f"?{location.query}" if location.query else "")
+    kwargs = {key: value for key, value in kwargs.items() if key != "query_string"}
+    if location.netloc:
+        kwargs["base_url"] = f"{location.scheme}://{location.netloc}/"
+    if response.status_code not in KEEP_METHOD_REDIRECTS:
+        for key in ("data", "json", "content_type"):
+            kwargs.pop(key, None)
+        kwargs["method"] = "GET"
+    return path, kwargs
+
+
+def create_environ(*args: Any, **kwargs: Any) -> WSGIEnvironment:
+    """Return the environ of a made-up request: ``EnvironBuilder(...)``'s."""
+    return EnvironBuilder(*args, **kwargs).get_environ()
 
 
 def run_wsgi_app(app: WSGIApplication, environ: WSGIEnvironment) -> TestResponse:
@@ -201,8 +231,34 @@ class Client:
         self.application = application
         self.cookies: dict[str, str] = {}
 
-    def open(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send one request (``EnvironBuilder`` arguments) and return the answer."""
+    def open(
+        self,
+        path: str = "/",
+        base_url: str | None = None,
+        *,
+        follow_redirects: bool = False,
+        **kwargs: Any,
+    ) -> TestResponse:
+        """Send one request (``EnvironBuilder`` arguments) and return the answer.
+
+        With ``follow_redirects``, a redirect is followed as a browser would,
+        to at most ``MAX_REDIRECTS``; ``history`` keeps the answers passed.
+        """
+        if base_url is not None:
+            kwargs["base_url"] = base_url
+        response = self.send(path, **kwargs)
+        history: list[TestResponse] = []
+        while follow_redirects and 300 <= response.status_code < 400:
+            if len(history) == MAX_REDIRECTS:
+                raise RuntimeError(f"more than {MAX_REDIRECTS} redirects (a loop?)")
+            history.append(response)
+            path, kwargs = _redirected(response, kwargs)
+            response = self.send(path, **kwargs)
+        response.history = tuple(history)
+        return response
+
+    def send(self, path: str, **kwargs: Any) -> TestResponse:
+        """Send one request, with the cookies kept so far, and keep new ones."""
         builder = EnvironBuilder(path, **kwargs)
         environ = builder.get_environ()
         if self.cookies and "HTTP_COOKIE" not in environ:
@@ -226,30 +282,30 @@ class Client:
                 else:
                     self.cookies[name] = morsel.coded_value
 
-    def get(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a GET."""
-        return self.open(path, method="GET", **kwargs)
+    def get(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a GET (``open``'s arguments)."""
+        return self.open(*args, method="GET", **kwargs)
 
-    def post(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a POST."""
-        return self.open(path, method="POST", **kwargs)
+    def post(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a POST (``open``'s arguments)."""
+        return self.open(*args, method="POST", **kwargs)
 
-    def put(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a PUT."""
-        return self.open(path, method="PUT", **kwargs)
+    def put(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a PUT (``open``'s arguments)."""
+        return self.open(*args, method="PUT", **kwargs)
 
-    def patch(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a PATCH."""
-        return self.open(path, method="PATCH", **kwargs)
+    def patch(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a PATCH (``open``'s arguments)."""
+        return self.open(*args, method="PATCH", **kwargs)
 
-    def delete(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a DELETE."""
-        return self.open(path, method="DELETE", **kwargs)
+    def delete(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a DELETE (``open``'s arguments)."""
+        return self.open(*args, method="DELETE", **kwargs)
 
-    def head(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send a HEAD."""
-        return self.open(path, method="HEAD", **kwargs)
+    def head(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send a HEAD (``open``'s arguments)."""
+        return self.open(*args, method="HEAD", **kwargs)
 
-    def options(self, path: str = "/", **kwargs: Any) -> TestResponse:
-        """Send an OPTIONS."""
-        return self.open(path, method="OPTIONS", **kwargs)
+    def options(self, *args: Any, **kwargs: Any) -> TestResponse:
+        """Send an OPTIONS (``open``'s arguments)."""
+        return self.open(*args, method="OPTIONS", **kwargs)

@@ -329,13 +329,38 @@ class Response:
 
     @property
     def data(self) -> bytes:
-        """Return the body bytes (see ``get_data``)."""
+        """Return the body bytes (see ``get_data``); assigning calls ``set_data``."""
         return self.get_data()
+
+    @data.setter
+    def data(self, value: str | bytes) -> None:
+        self.set_data(value)
 
     @property
     def is_streamed(self) -> bool:
         """Say whether the body is a stream (its length unknown until sent)."""
         return not isinstance(self.response, list)
+
+    @property
+    def content_type(self) -> str | None:
+        """Return the whole Content-Type header, parameters included."""
+        return self.headers.get("Content-Type")
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self.headers.set("Content-Type", value)
+
+    @property
+    def allow(self) -> set[str]:
+        """Return the methods the Allow header lists (a 405, an OPTIONS reply)."""
+        header = self.headers.get("Allow") or ""
+        return {method.strip() for method in header.split(",") if method.strip()}
+
+    def close(self) -> None:
+        """Close a streamed body that has not been sent, releasing what it holds."""
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            close()
 
     def set_cookie(
         self,

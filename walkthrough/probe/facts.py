@@ -1,9 +1,11 @@
 """Read a few facts from a stage's frame: what the probe shows beside each stage.
 
 Method and path at the handler, endpoint and view args at the match, status
-at ``start_response``, the exception on the error paths. Each reader is keyed
-by the code's qualified name and reads only locals, never calling back into
-the framework, so watching a stage cannot change what it does.
+at ``start_response``, the exception on the error paths: for this framework
+and for the real Flask and Werkzeug alike. Each reader is keyed by the full
+``module:qualname`` of the code that defines the stage (a bare ``App.x`` would
+match any class named ``App``), and reads only locals, never calling back
+into the framework, so watching a stage cannot change what it does.
 """
 
 from __future__ import annotations
@@ -88,7 +90,9 @@ def made_response(frame: FrameType, result: object) -> Facts:
 
 def exception_seen(frame: FrameType, result: object) -> Facts:
     """On an error path: the exception's type and, for HTTP errors, its code."""
-    error = frame.f_locals.get("exc") or frame.f_locals.get("error")
+    # Our framework names the exception ``exc`` or ``error``; Flask names it ``e``.
+    names = ("exc", "error", "e")
+    error = next((frame.f_locals[n] for n in names if n in frame.f_locals), None)
     if not isinstance(error, BaseException):
         return {}
     facts: Facts = {"exception": type(error).__name__, "message": short(str(error))}
@@ -106,29 +110,49 @@ def block_size(frame: FrameType, result: object) -> Facts:
 
 FactReader = Callable[[FrameType, object], Facts]
 
-# (qualified name, phase) -> reader. Names, not code objects, so this table
-# stays readable and needs no imports of the code it describes.
+# (module:qualname, phase) -> reader. The module is the one that *defines*
+# the code (``socketserver:TCPServer.get_request`` also serves our servers).
+# Names, not code objects, so the table stays readable and imports nothing.
+OURS = "walkthrough.framework"
+HANDLER = f"{OURS}.handler:WSGIRequestHandler"
+WERKZEUG_HANDLER = "werkzeug.serving:WSGIRequestHandler"
+RUN_WSGI_LOCALS = f"{WERKZEUG_HANDLER}.run_wsgi.<locals>"
 FACT_READERS: dict[tuple[str, str], FactReader] = {
-    ("TCPServer.get_request", "exit"): client_address,
-    ("TCPServer.server_bind", "exit"): bound_address,
-    ("HTTPServer.server_bind", "exit"): bound_address,
-    ("WSGIRequestHandler.parse_request", "exit"): handler_request_line,
-    ("WSGIRequestHandler.make_environ", "exit"): environ_path,
-    ("RequestContext.match_request", "exit"): match_result,
-    ("WSGIRequestHandler.start_response", "enter"): response_status,
-    ("App.make_response", "exit"): made_response,
-    ("App.handle_user_exception", "enter"): exception_seen,
-    ("App.handle_http_exception", "enter"): exception_seen,
-    ("App.handle_exception", "enter"): exception_seen,
-    ("WSGIRequestHandler.handle_app_error", "enter"): exception_seen,
-    ("WSGIRequestHandler.send_http_exception", "enter"): exception_seen,
-    ("WSGIRequestHandler.write", "enter"): block_size,
+    ("socketserver:TCPServer.get_request", "exit"): client_address,
+    ("socketserver:TCPServer.server_bind", "exit"): bound_address,
+    ("http.server:HTTPServer.server_bind", "exit"): bound_address,
+    (f"{HANDLER}.parse_request", "exit"): handler_request_line,
+    (f"{HANDLER}.make_environ", "exit"): environ_path,
+    (f"{OURS}.ctx:RequestContext.match_request", "exit"): match_result,
+    (f"{HANDLER}.start_response", "enter"): response_status,
+    (f"{OURS}.app:App.make_response", "exit"): made_response,
+    (f"{OURS}.app:App.handle_user_exception", "enter"): exception_seen,
+    (f"{OURS}.app:App.handle_http_exception", "enter"): exception_seen,
+    (f"{OURS}.app:App.handle_exception", "enter"): exception_seen,
+    (f"{HANDLER}.handle_app_error", "enter"): exception_seen,
+    (f"{HANDLER}.send_http_exception", "enter"): exception_seen,
+    (f"{HANDLER}.write", "enter"): block_size,
+    # Werkzeug parses the request line in http.server, then runs the app.
+    (f"{WERKZEUG_HANDLER}.run_wsgi", "enter"): handler_request_line,
+    (f"{WERKZEUG_HANDLER}.make_environ", "exit"): environ_path,
+    (f"{RUN_WSGI_LOCALS}.start_response", "enter"): response_status,
+    (f"{RUN_WSGI_LOCALS}.write", "enter"): block_size,
+    ("flask.ctx:RequestContext.match_request", "exit"): match_result,
+    ("flask.app:Flask.make_response", "exit"): made_response,
+    ("flask.app:Flask.handle_user_exception", "enter"): exception_seen,
+    ("flask.app:Flask.handle_http_exception", "enter"): exception_seen,
+    ("flask.app:Flask.handle_exception", "enter"): exception_seen,
 }
+
+
+def defining_symbol(frame: FrameType) -> str:
+    """Name the running code as ``module:qualname``, from its own frame."""
+    return f"{frame.f_globals.get('__name__', '')}:{frame.f_code.co_qualname}"
 
 
 def read_facts(frame: FrameType, phase: str, result: object) -> Facts:
     """Return the facts worth showing for this stage and phase, if any."""
-    reader = FACT_READERS.get((frame.f_code.co_qualname, phase))
+    reader = FACT_READERS.get((defining_symbol(frame), phase))
     if reader is None:
         return {}
     return reader(frame, result)

@@ -1,16 +1,18 @@
 """Run one real request, or one server start, under the tracer; yield its stages.
 
-The probe's IO half: it starts the specimen on the project's own threaded
-server on 127.0.0.1, port 0, sends one HTTP request over a real socket, and
-yields each stage from a queue *while the request is in flight*. Nothing is
-scripted: a stage appears only if it ran. Every run is bounded in time and
-always shuts its server down, also when the consumer stops early.
+The probe's IO half: it starts a target's app (``targets.py``) on that
+target's real server on 127.0.0.1, port 0, sends one HTTP request over a
+real socket, and yields each stage from a queue *while the request is in
+flight*. Nothing is scripted: a stage appears only if it ran. Every run is
+bounded in time and always shuts its server down, also when the consumer
+stops early.
 """
 
 from __future__ import annotations
 
 import http.client
 import queue
+import socketserver
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -18,26 +20,33 @@ from dataclasses import asdict, dataclass, replace
 from types import CodeType, FrameType
 from typing import Any
 
-from walkthrough.framework.serving import BaseWSGIServer, ThreadedWSGIServer
-from walkthrough.probe.specimen import create_specimen, specimen_functions
+from walkthrough.probe.targets import OwnFunction, ProbeTarget, walkthrough_target
 from walkthrough.probe.tracer import FrameHook, StageEvent, Tracer, Watch
 
 PROBE_TIMEOUT_SECONDS = 10.0
-# How often the specimen's accept loop looks for shutdown: ``stop`` waits up
+# How often the app's accept loop looks for shutdown: ``stop`` waits up
 # to this long, and holds the probe's slot meanwhile.
 SERVE_POLL_SECONDS = 0.01
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-SERVE_FOREVER_CODE = BaseWSGIServer.serve_forever.__code__
+# Both servers' accept loops are socketserver's: reaching it ends startup.
+SERVE_FOREVER_CODE = socketserver.BaseServer.serve_forever.__code__
+# How much of the response body ``done`` carries, so a page can show it.
+MAX_BODY_PREVIEW_BYTES = 512
 
 
 @dataclass(frozen=True)
 class ProbeDone:
-    """How the probed request ended: DESIGN.md's ``done`` event."""
+    """How the probed request ended: DESIGN.md's ``done`` event.
+
+    ``response`` is what the client received: the status line, the headers
+    and the first bytes of the body (None for a startup, which sends none).
+    """
 
     status: int | None
     size: int
     total_us: int
     stages: int
+    response: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """Return the JSON object the stream and the CLI send."""
@@ -58,48 +67,30 @@ class ProbeFailed:
 ProbeMessage = StageEvent | ProbeDone | ProbeFailed
 
 
-def with_specimen(watched: Mapping[CodeType, Watch]) -> dict[CodeType, Watch]:
-    """Add the specimen's own views and hooks to the code the tours name."""
+def with_own_code(
+    watched: Mapping[CodeType, Watch], own: tuple[OwnFunction, ...]
+) -> dict[CodeType, Watch]:
+    """Add the app's own views and hooks to the code the tours name."""
     combined = dict(watched)
-    for function in specimen_functions():
-        code = function.__code__
-        symbol = f"{function.__module__}:{function.__qualname__}"
-        combined.setdefault(code, Watch(symbol=symbol))
+    for function in own:
+        combined.setdefault(function.function.__code__, Watch(symbol=function.symbol))
     return combined
 
 
-class ProbeServer(ThreadedWSGIServer):
-    """The specimen's server, which also says when its request is over.
+def response_summary(response: http.client.HTTPResponse, body: bytes) -> dict:
+    """Describe the response as the client got it: head, and the body's start.
 
-    The probe's ``done`` waits until the connection's thread has left
-    ``process_request_thread`` and the accept loop has come round again, so
-    every stage of the request, in both threads, comes before ``done``.
+    The body is cut to ``MAX_BODY_PREVIEW_BYTES`` and decoded as UTF-8 with
+    replacement characters, so any bytes at all make safe text.
     """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.connection_closed = threading.Event()
-        self.loop_resumed = threading.Event()
-        self.has_accepted = False
-        super().__init__(*args, **kwargs)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        """Start the connection's thread as usual, then note the accept."""
-        super().process_request(request, client_address)
-        self.has_accepted = True
-
-    def service_actions(self) -> None:
-        """Say the loop came round after the accept: its stages are over.
-
-        ``serve_forever`` calls this once ``_handle_request_noblock`` returned;
-        without it, a slow server thread could report after ``done``.
-        """
-        if self.has_accepted:
-            self.loop_resumed.set()
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        """Serve and close the connection as usual, then tell the probe."""
-        super().process_request_thread(request, client_address)
-        self.connection_closed.set()
+    version = "HTTP/1.0" if response.version == 10 else "HTTP/1.1"
+    preview = body[:MAX_BODY_PREVIEW_BYTES]
+    return {
+        "status_line": f"{version} {response.status} {response.reason}",
+        "headers": [[name, value] for name, value in response.getheaders()],
+        "body": preview.decode("utf-8", errors="replace"),
+        "body_truncated": len(body) > len(preview),
+    }
 
 
 class Probe:
@@ -113,13 +104,14 @@ class Probe:
         self,
         watched: Mapping[CodeType, Watch],
         *,
+        own: tuple[OwnFunction, ...] = (),
         timeout_seconds: float = PROBE_TIMEOUT_SECONDS,
         on_enter: Mapping[CodeType, FrameHook] | None = None,
     ) -> None:
         self.timeout_seconds = timeout_seconds
         self.messages: queue.Queue[ProbeMessage] = queue.Queue()
         self.tracer = Tracer(
-            with_specimen(watched), self.messages.put, on_enter=on_enter
+            with_own_code(watched, own), self.messages.put, on_enter=on_enter
         )
 
     def run(self) -> Iterator[ProbeMessage]:
@@ -157,10 +149,12 @@ class Probe:
             )
             return
 
-    def finish(self, status: int | None, size: int) -> None:
+    def finish(
+        self, status: int | None, size: int, response: dict | None = None
+    ) -> None:
         """Post the end of the run, timed from the tracer's start."""
         total_us = (time.perf_counter_ns() - self.tracer.started_ns) // 1000
-        self.messages.put(ProbeDone(status, size, total_us, stages=0))
+        self.messages.put(ProbeDone(status, size, total_us, 0, response))
 
     def start(self) -> None:
         """Start the traced work (subclasses implement)."""
@@ -172,23 +166,31 @@ class Probe:
 
 
 class RequestProbe(Probe):
-    """Trace one request to the specimen, from accept to closing the socket."""
+    """Trace one request to a target's app, from accept to closing the socket.
+
+    The app is built here, before the run: its own views and hooks are
+    watched by code object, and building it is not part of the request.
+    """
 
     def __init__(
         self,
         watched: Mapping[CodeType, Watch],
         *,
+        target: ProbeTarget | None = None,
         method: str = "GET",
         path: str = "/index",
         timeout_seconds: float = PROBE_TIMEOUT_SECONDS,
     ) -> None:
-        super().__init__(watched, timeout_seconds=timeout_seconds)
+        self.target = target or walkthrough_target()
+        self.app = self.target.create_app()
+        own = self.target.own_functions(self.app)
+        super().__init__(watched, own=own, timeout_seconds=timeout_seconds)
         self.method = method
         self.path = path
 
     def start(self) -> None:
-        """Serve the specimen in a traced thread; request it from another."""
-        self.server = ProbeServer("127.0.0.1", 0, create_specimen(), log_requests=False)
+        """Serve the app in a traced thread; request it from another."""
+        self.server = self.target.serve(self.app)
         self.serving = threading.Thread(
             target=self.server.serve_forever,
             kwargs={"poll_interval": SERVE_POLL_SECONDS},
@@ -203,7 +205,7 @@ class RequestProbe(Probe):
         self.client.start()
 
     def stop(self) -> None:
-        """Shut the specimen's server down and wait for both threads."""
+        """Shut the app's server down and wait for both threads."""
         self.server.shutdown()
         self.server.server_close()
         self.serving.join(self.timeout_seconds)
@@ -212,16 +214,16 @@ class RequestProbe(Probe):
     def send_request(self) -> None:
         """Be the client: one real request, then wait for the connection to close."""
         try:
-            status, size = self.fetch(self.server.server_address[1])
+            status, size, response = self.fetch(self.server.server_address[1])
         except (OSError, http.client.HTTPException) as error:
             self.messages.put(ProbeFailed(f"The probe request failed: {error}"))
             return
         self.server.connection_closed.wait(self.timeout_seconds)
         self.server.loop_resumed.wait(self.timeout_seconds)
-        self.finish(status, size)
+        self.finish(status, size, response)
 
-    def fetch(self, port: int) -> tuple[int, int]:
-        """Send the request with ``Connection: close``; return status and size."""
+    def fetch(self, port: int) -> tuple[int, int, dict]:
+        """Send the request with ``Connection: close``; return what came back."""
         connection = http.client.HTTPConnection(
             "127.0.0.1", port, timeout=self.timeout_seconds
         )
@@ -231,7 +233,8 @@ class RequestProbe(Probe):
                 self.method, self.path, body=body, headers={"Connection": "close"}
             )
             response = connection.getresponse()
-            return response.status, len(response.read())
+            body = response.read()
+            return response.status, len(body), response_summary(response, body)
         finally:
             connection.close()
 
@@ -239,8 +242,8 @@ class RequestProbe(Probe):
 class StartupProbe(Probe):
     """Trace the startup chain: create the app, run it, bind, listen, serve.
 
-    The run is done when the specimen enters ``serve_forever``: startup is
-    over and the server waits for connections. ``stop`` then shuts it down,
+    The run is done when the app enters ``serve_forever``: startup is over
+    and the server waits for connections. ``stop`` then shuts it down,
     which ``run_simple``'s 0.5 s poll makes slow, so ``done`` does not wait.
     """
 
@@ -248,14 +251,18 @@ class StartupProbe(Probe):
         self,
         watched: Mapping[CodeType, Watch],
         *,
+        target: ProbeTarget | None = None,
         timeout_seconds: float = PROBE_TIMEOUT_SECONDS,
     ) -> None:
+        self.target = target or walkthrough_target()
+        if self.target.startup is None:
+            raise ValueError(f"the target {self.target.id!r} has no startup to trace")
         super().__init__(
             watched,
             timeout_seconds=timeout_seconds,
             on_enter={SERVE_FOREVER_CODE: self.found_server},
         )
-        self.server: BaseWSGIServer | None = None
+        self.server: socketserver.BaseServer | None = None
         self.has_settled = threading.Event()
 
     def found_server(self, frame: FrameType) -> None:
@@ -265,7 +272,7 @@ class StartupProbe(Probe):
         self.finish(None, 0)
 
     def start(self) -> None:
-        """Run the specimen's startup in a traced thread."""
+        """Run the app's startup in a traced thread."""
         self.startup = threading.Thread(
             target=self.start_traced, name="probe-startup", daemon=True
         )
@@ -273,16 +280,16 @@ class StartupProbe(Probe):
         self.startup.start()
 
     def start_traced(self) -> None:
-        """Start the specimen; a failure ends the run at once, with its reason."""
+        """Start the app; a failure ends the run at once, with its reason."""
         try:
-            start_specimen()
+            self.target.startup()  # type: ignore[misc]
         except Exception as error:
-            self.messages.put(ProbeFailed(f"The specimen failed to start: {error}"))
+            self.messages.put(ProbeFailed(f"The app failed to start: {error}"))
         finally:
             self.has_settled.set()
 
     def stop(self) -> None:
-        """Shut the specimen's server down once it serves; wait for its thread.
+        """Shut the app's server down once it serves; wait for its thread.
 
         A run cut short (the client left) may end before startup does: wait
         for ``serve_forever`` first, or its server would run on, unowned.
@@ -291,8 +298,3 @@ class StartupProbe(Probe):
         if self.server is not None:
             self.server.shutdown()
         self.startup.join(self.timeout_seconds)
-
-
-def start_specimen() -> None:
-    """Build the specimen and serve it on a free port, quietly."""
-    create_specimen().run("127.0.0.1", 0, log_requests=False)

@@ -1,4 +1,4 @@
-"""The small app the probe sends real requests to: the seeds' hello world, grown.
+"""The small app the probe sends real requests to: Flask 1.x's hello world, grown.
 
 Each route exists to make one path through the chain visible: a converter,
 JSON, a strict-slash redirect, a 404, a 405, a view that raises (500 through
@@ -46,7 +46,7 @@ SCENARIOS: tuple[Scenario, ...] = (
 
 
 def index() -> str:
-    """Answer the seeds' hello-world route."""
+    """Answer the hello-world route that Flask's quickstart starts with."""
     return "index"
 
 
@@ -119,20 +119,3 @@ def create_specimen() -> App:
     app.teardown_request(clean_up)
     app.register_error_handler(500, server_error_page)
     return app
-
-
-def specimen_functions() -> tuple[object, ...]:
-    """Return the specimen's own views, hooks and handlers (the "view" stage)."""
-    return (
-        index,
-        show_user,
-        api_status,
-        docs,
-        boom,
-        stream,
-        generate_parts,
-        answer_early,
-        tag_response,
-        clean_up,
-        server_error_page,
-    )

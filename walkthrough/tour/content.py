@@ -26,12 +26,15 @@ STEP_INFO = "step"
 # Files in a content directory that describe the format instead of being a tour.
 SKIPPED_FILE_NAMES = frozenset({"readme.md"})
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
-# `module` (a whole module) or `module:Qual.name`; dotted parts are identifiers.
+# `module` (a whole module) or `module:Qual.name`; dotted parts are identifiers, and
+# a function's nested code is named as Python names it: `outer.<locals>.inner`.
 SYMBOL_RE = re.compile(
-    r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*)?"
+    r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*(\.(<locals>\.)?[A-Za-z_]\w*)*)?"
 )
 TOML_POSITION_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)")
-TOUR_KEYS = ("id", "order", "summary", "title")
+TOUR_KEYS = ("id", "order", "requires", "summary", "title")
+# A required package is named as it is imported (`flask`), one dotted name each.
+IMPORT_NAME_RE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 STEP_KEYS = ("chain", "focus", "id", "symbol")
 
 
@@ -75,6 +78,7 @@ class Tour:
     path: Path
     intro_markdown: str = ""
     intro_line: int = 1
+    requires: tuple[str, ...] = ()
 
     def step(self, step_id: str) -> Step | None:
         """Find a step by id, so callers need not scan `steps` themselves."""
@@ -175,6 +179,7 @@ def parse_tour(text: str, path: Path) -> Tour:
         path=path,
         intro_markdown=intro,
         intro_line=intro_line,
+        requires=_tour_requires(front),
     )
 
 
@@ -392,6 +397,20 @@ def _tour_order(front: _Table) -> int:
     if not isinstance(order, int) or isinstance(order, bool):
         front.fail("order", f"'order' must be an integer, not {type(order).__name__}")
     return int(order)
+
+
+def _tour_requires(front: _Table) -> tuple[str, ...]:
+    """Return the packages a tour's code needs (`requires`), as import names.
+
+    A tour about an optional package (the real Flask) declares it, so the site can
+    say how to install it instead of failing on the tour's symbols.
+    """
+    names = front.values.get("requires", [])
+    if not isinstance(names, list) or not all(
+        isinstance(name, str) and IMPORT_NAME_RE.fullmatch(name) for name in names
+    ):
+        front.fail("requires", "'requires' must be a list of importable module names")
+    return tuple(names)
 
 
 def _text_between(lines: list[str], start: int, end: int) -> tuple[str, int]:

@@ -63,6 +63,13 @@ GLOSSARY: Mapping[str, str] = MappingProxyType(
         "so raising it anywhere produces that error page.",
         "thread": "One line of execution inside the server process; a threaded "
         "server serves each connection in its own thread.",
+        "closure": "A function defined inside another function that keeps using "
+        "the outer call's variables; Werkzeug's run_wsgi defines three.",
+        "signal": "A named event (Flask uses the blinker library) that other code "
+        "can subscribe to; sending it calls every subscriber, such as "
+        "request_started.",
+        "session": "Data kept for one visitor between requests; Flask's default "
+        "stores it in a signed cookie that the browser sends back.",
     }
 )
 _SEPARATORS_RE = re.compile(r"[\s_-]+")

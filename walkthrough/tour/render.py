@@ -38,6 +38,11 @@ from walkthrough.tour.content import (
     tour_files,
 )
 from walkthrough.tour.glossary import GLOSSARY, lookup_term
+from walkthrough.tour.requirements import (
+    UnavailableTour,
+    installed_versions,
+    split_available,
+)
 from walkthrough.tour.source import (
     THEMES,
     Stamp,
@@ -69,6 +74,14 @@ _STEP_LINK_RE = re.compile(
 
 class TourLookupError(LookupError):
     """Say that a tour or step id names nothing, so the site can answer 404."""
+
+
+class TourUnavailableError(TourLookupError):
+    """Say that a tour exists but needs a package this installation lacks."""
+
+    def __init__(self, unavailable: UnavailableTour) -> None:
+        super().__init__(f"tour {unavailable.tour.id!r}: {unavailable.hint}")
+        self.unavailable = unavailable
 
 
 @dataclass(frozen=True)
@@ -228,6 +241,9 @@ def _remember_link_text(state: StateCore) -> None:
                 opened = None
             elif opened is not None and token.type in ("text", "code_inline"):
                 opened.meta["text"] += token.content
+            elif opened is not None and token.type in ("softbreak", "hardbreak"):
+                # Link text wrapped across lines: `[app\ncontext](glossary:)`.
+                opened.meta["text"] += " "
 
 
 class LinkRef(NamedTuple):
@@ -273,6 +289,7 @@ def make_environment(
     environment.filters["markdown"] = ProseRenderer(resolve_link).markup
     environment.globals.update(stylesheet=stylesheet, themes=tuple(THEMES))
     environment.globals["glossary"] = GLOSSARY
+    environment.globals["installed_versions"] = installed_versions
     return environment
 
 
@@ -301,6 +318,18 @@ class TourLibrary:
         self._sorted: tuple[list[Path], tuple[Stamp, ...], list[Tour]] = ([], (), [])
 
     def tours(self) -> list[Tour]:
+        """Return every tour readable here, sorted, re-reading changed files.
+
+        A tour whose required package is missing is left out, so the navigation,
+        search, chain picture, probe and export all skip it alike.
+        """
+        return split_available(self._all_tours())[0]
+
+    def unavailable_tours(self) -> list[UnavailableTour]:
+        """Return the tours that need a package this installation lacks."""
+        return split_available(self._all_tours())[1]
+
+    def _all_tours(self) -> list[Tour]:
         """Return every tour, sorted, re-reading files that changed on disk."""
         tours = self._unchanged_tours()
         if tours is not None:
@@ -321,19 +350,21 @@ class TourLibrary:
     def tours_and_step(
         self, tour_id: str, step_id: str
     ) -> tuple[list[Tour], RenderedStep]:
-        """Return every tour and one rendered step, from one look at the disk.
+        """Return every readable tour and one step, from one look at the disk.
 
         A step page needs both (the step, and the tours for its navigation):
         looking once halves the file checks a cached page costs.
         """
         tours = self._unchanged_tours()
         if tours is not None:
-            rendered = self._unchanged_step(tours, tour_id, step_id)
+            readable = split_available(tours)[0]
+            rendered = self._unchanged_step(readable, tour_id, step_id)
             if rendered is not None:
-                return tours, rendered
+                return readable, rendered
         with self._lock:
             tours = self._refresh()
-            return tours, self._render_step(self._pick_tour(tours, tour_id), step_id)
+            tour = self._pick_tour(tours, tour_id)
+            return split_available(tours)[0], self._render_step(tour, step_id)
 
     def _unchanged_tours(self) -> list[Tour] | None:
         """Return the tours if no file changed since the last look, else None.
@@ -420,10 +451,14 @@ class TourLibrary:
         return self._pick_tour(self._refresh(), tour_id)
 
     def _pick_tour(self, tours: list[Tour], tour_id: str) -> Tour:
-        """Return the tour with this id among ``tours``, or raise naming them."""
+        """Return the readable tour with this id, or raise saying why not."""
+        tours, unavailable = split_available(tours)
         for tour in tours:
             if tour.id == tour_id:
                 return tour
+        for missing in unavailable:
+            if missing.tour.id == tour_id:
+                raise TourUnavailableError(missing)
         known = ", ".join(tour.id for tour in tours)
         raise TourLookupError(f"no tour {tour_id!r} (known: {known})")
 

@@ -36,6 +36,8 @@ THEMES: dict[str, tuple[str, str, str]] = {
 }
 _DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _NESTED_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers")
+# How Python's qualnames step from a function into what it defines.
+LOCALS_SEPARATOR = ".<locals>."
 # Stamp of a file version for caches: (mtime in ns, size in bytes).
 Stamp = tuple[int, int]
 
@@ -76,11 +78,10 @@ class StepRef(NamedTuple):
 
 def resolve_symbol(symbol: str) -> SourceCode:
     """Find a symbol's source as the file is now, with real line numbers."""
-    target = resolve_object(symbol)
+    target, module = _resolve(symbol)
     file = _source_file(target, symbol)
-    qualname = "" if _is(target, ModuleType) else target.__qualname__
+    qualname = _qualname(target)
     first_line, lines = _read_definition(file, qualname, target, symbol)
-    module = _defining_module(target)
     shown_as = display_path(module, file)
     return SourceCode(file, first_line, lines, qualname, module, shown_as)
 
@@ -122,6 +123,15 @@ def _defining_module(target: object) -> str:
     return str(getattr(target, "__module__", "") or "")
 
 
+def _qualname(target: object) -> str:
+    """Return the name Python gives a definition inside its module ('' for one)."""
+    if _is(target, ModuleType):
+        return ""
+    if _is(target, CodeType):
+        return target.co_qualname
+    return str(target.__qualname__)
+
+
 def _is(value: object, kinds: type | tuple[type, ...]) -> bool:
     """Check a value's real type, not `__class__`, which a proxy may forward."""
     return issubclass(type(value), kinds)
@@ -131,20 +141,59 @@ def resolve_object(symbol: str) -> object:
     """Import the symbol's module and walk its qualname to the object to show.
 
     Descriptors are opened (staticmethod/classmethod to the function, property to its
-    getter) and decorators are unwrapped through `__wrapped__`.
+    getter) and decorators are unwrapped through `__wrapped__`. A nested function
+    (`outer.<locals>.inner`) exists only as code until `outer` runs, so it resolves
+    to that code object, found in `outer`'s constants.
     """
+    return _resolve(symbol)[0]
+
+
+def _resolve(symbol: str) -> tuple[object, str]:
+    """Resolve a symbol to its object and the name of the module defining it."""
     if not SYMBOL_RE.fullmatch(symbol):
         raise SymbolError(f"symbol {symbol!r} is not of the form 'module:qualname'")
     module_name, _, qualname = symbol.partition(":")
+    outer_name, _, inner_name = qualname.partition(LOCALS_SEPARATOR)
     owner: object = _import_module(module_name, symbol)
-    for part in qualname.split(".") if qualname else []:
+    for part in outer_name.split(".") if outer_name else []:
         owner = _open_member(_get_member(owner, part, symbol))
     if inspect.getattr_static(owner, "__wrapped__", None) is not None:
         owner = inspect.unwrap(owner)
+    if inner_name:
+        return _nested_code(owner, inner_name, symbol), _defining_module(owner)
     if not _is(owner, (ModuleType, type, FunctionType)):
         message = f"{symbol!r} is a {type(owner).__name__} value, not code"
         raise SymbolError(f"{message}: name the function or class that defines it")
-    return owner
+    return owner, _defining_module(owner)
+
+
+def _nested_code(outer: object, inner_name: str, symbol: str) -> CodeType:
+    """Find the code of a function defined inside `outer`, at any depth.
+
+    Python compiles a nested `def` into a code object kept in the enclosing code's
+    `co_consts`; each call of `outer` makes a new function from that same code, so
+    it is what a tracer sees in `frame.f_code`.
+    """
+    if not _is(outer, FunctionType):
+        message = f"{_describe(outer)} is not a function, so it has no local"
+        raise SymbolError(f"{message} {inner_name!r} (while resolving {symbol!r})")
+    wanted = f"{outer.__qualname__}{LOCALS_SEPARATOR}{inner_name}"
+    found = next(
+        (code for code in _inner_codes(outer.__code__) if code.co_qualname == wanted),
+        None,
+    )
+    if found is None:
+        message = f"{_describe(outer)} defines no {inner_name!r}"
+        raise SymbolError(f"{message} (while resolving {symbol!r})")
+    return found
+
+
+def _inner_codes(code: CodeType) -> Iterator[CodeType]:
+    """Yield every code object compiled inside `code`, depth first."""
+    for constant in code.co_consts:
+        if _is(constant, CodeType):
+            yield constant
+            yield from _inner_codes(constant)
 
 
 def _import_module(module_name: str, symbol: str) -> ModuleType:
@@ -261,7 +310,7 @@ def _definition_index(file: str, stamp: Stamp) -> dict[str, list[tuple[int, int]
 
 def _reported_line(target: object) -> int:
     """Return where the imported object starts, to pick among redefinitions."""
-    code = getattr(target, "__code__", None)
+    code = target if _is(target, CodeType) else getattr(target, "__code__", None)
     return code.co_firstlineno if isinstance(code, CodeType) else 0
 
 
@@ -408,9 +457,12 @@ def stylesheet(theme: str, *, scope: str | None = None) -> str:
 def code_object(symbol: str) -> CodeType | None:
     """Return the code object the probe watches for a symbol, or None.
 
-    A function gives its own (unwrapped) code; a class gives its `__init__`'s.
+    A function gives its own (unwrapped) code; a class gives its `__init__`'s; a
+    nested function gives the code its enclosing function's constants hold.
     """
     target = resolve_object(symbol)
+    if _is(target, CodeType):
+        return target
     if _is(target, type):
         target = inspect.unwrap(target.__init__)
     if _is(target, FunctionType):

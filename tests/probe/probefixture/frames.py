@@ -1,13 +1,48 @@
-"""Stand-ins whose qualified names match the stages ``facts.py`` reads.
+"""Stand-ins whose ``module:qualname`` matches the stages ``facts.py`` reads.
 
 Each method returns its own frame, so a test hands ``read_facts`` a real
-frame with real locals, as the tracer does, without running a server.
+frame with real locals, as the tracer does, without running a server. The
+classes are defined here, then copied into the module they stand for
+(``defined_in``): facts are keyed by the module that defines the code, so a
+frame must say ``socketserver`` or ``flask.app`` as the real one does.
 """
 
 from __future__ import annotations
 
 import sys
-from types import FrameType, SimpleNamespace
+from types import FrameType, FunctionType, SimpleNamespace
+
+
+def defined_in(module: str, cls: type, name: str | None = None) -> type:
+    """Copy a stand-in class as if ``module`` defined it, as class ``name``."""
+    name = name or cls.__name__
+    namespace = {**globals(), "__name__": module}
+    members = {
+        key: value
+        for key, value in vars(cls).items()
+        if key not in ("__dict__", "__weakref__")
+    }
+    for key, value in vars(cls).items():
+        if isinstance(value, FunctionType):
+            code = value.__code__.replace(co_qualname=f"{name}.{key}")
+            members[key] = FunctionType(code, namespace, key, value.__defaults__)
+    return type(name, cls.__bases__, members)
+
+
+def stage_frame(symbol: str, **local_values: object) -> FrameType:
+    """Return a real frame of code named ``symbol``, holding these locals.
+
+    For stages a class cannot stand in for: Werkzeug's closures inside
+    ``run_wsgi`` (``...run_wsgi.<locals>.start_response``).
+    """
+    module, _, qualname = symbol.partition(":")
+    namespace: dict[str, object] = {"__name__": module, "sys": sys}
+    parameters = ", ".join(local_values)
+    exec(f"def stage({parameters}):\n    return sys._getframe()", namespace)
+    stage = namespace["stage"]
+    assert isinstance(stage, FunctionType)
+    stage.__code__ = stage.__code__.replace(co_qualname=qualname)
+    return stage(**local_values)
 
 
 class TCPServer:
@@ -98,3 +133,14 @@ class App:
     def dispatch_request(self) -> FrameType:
         """Return this frame: a stage with no facts to read."""
         return sys._getframe()
+
+
+TCPServer = defined_in("socketserver", TCPServer)  # type: ignore[misc]
+HTTPServer = defined_in("http.server", HTTPServer)  # type: ignore[misc]
+FlaskApp = defined_in("flask.app", App, "Flask")
+FlaskRequestContext = defined_in("flask.ctx", RequestContext)
+WSGIRequestHandler = defined_in(  # type: ignore[misc]
+    "walkthrough.framework.handler", WSGIRequestHandler
+)
+RequestContext = defined_in("walkthrough.framework.ctx", RequestContext)  # type: ignore[misc]
+App = defined_in("walkthrough.framework.app", App)  # type: ignore[misc]

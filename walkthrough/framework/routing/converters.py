@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 # RFC 3986 §3.3: a path segment may carry sub-delims, ':' and '@' unescaped.
 SEGMENT_SAFE_CHARS = "!$&'()*+,;=:@"
 PATH_SAFE_CHARS = SEGMENT_SAFE_CHARS + "/"
+# A bare word may hold dots, as in Werkzeug's any(v1.0, v2.0): such a word is
+# quoted before ``ast`` reads the arguments; quoted strings are left alone.
+BARE_DOTTED_WORD_RE = re.compile(
+    r"""('[^']*'|"[^"]*")|(?<![\w.])([A-Za-z_]\w*(?:\.\w+)+)(?![\w.(])"""
+)
 
 
 class ValidationError(ValueError):
@@ -32,6 +37,8 @@ class BaseConverter:
 
     ``regex`` says what the text looks like; ``to_python`` converts it (or
     raises ``ValidationError`` to pass); ``to_url`` is the way back for build.
+    A regex that can match '/' needs ``part_isolating = False``: unlike
+    Werkzeug, ours does not guess it from a '/' in the regex.
     """
 
     regex: str = "[^/]+"
@@ -118,7 +125,10 @@ class NumberConverter(BaseConverter):
         """Convert the digits; a wrong width or a value out of bounds passes."""
         if self.fixed_digits and len(value) != self.fixed_digits:
             raise ValidationError(f"{value!r} is not {self.fixed_digits} digits")
-        number = self.num_convert(value)
+        try:
+            number = self.num_convert(value)
+        except ValueError:  # more digits than sys.get_int_max_str_digits()
+            raise ValidationError(f"{value[:20]}... is too long") from None
         if self.min is not None and number < self.min:
             raise ValidationError(f"{number} is below {self.min}")
         if self.max is not None and number > self.max:
@@ -229,6 +239,7 @@ def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """
     if not text:
         return (), {}
+    text = BARE_DOTTED_WORD_RE.sub(lambda found: found[1] or repr(found[2]), text)
     try:
         call = ast.parse(f"converter({text})", mode="eval").body
     except SyntaxError:

@@ -13,6 +13,7 @@ from difflib import get_close_matches
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from walkthrough.framework.datastructures import MultiDict
 from walkthrough.framework.exceptions import MethodNotAllowed, NotFound, RequestRedirect
 from walkthrough.framework.routing.converters import (
     DEFAULT_CONVERTERS,
@@ -31,7 +32,12 @@ QUERY_SAFE_CHARS = "!$'()*,/:;?@"
 
 
 class BuildError(LookupError):
-    """Say why no rule of ``endpoint`` can build a URL from the values."""
+    """Say why no rule of ``endpoint`` can build a URL from the values.
+
+    Unlike Werkzeug's, which is given the values, method and adapter and
+    words its own message, ours is handed a message that lists each rule's
+    reason, or suggests a close endpoint name.
+    """
 
     def __init__(self, endpoint: str, message: str) -> None:
         super().__init__(message)
@@ -84,6 +90,9 @@ class Map:
         for_endpoint.append(rule)
         for_endpoint.sort(key=_build_precedence)
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._rules!r})"
+
     def iter_rules(self, endpoint: str | None = None) -> Iterator[Rule]:
         """Yield the rules in the order they were added, or one endpoint's."""
         return (rule for rule in self._rules if endpoint in (None, rule.endpoint))
@@ -98,10 +107,22 @@ class Map:
         default_method: str = "GET",
         query_args: str = "",
     ) -> MapAdapter:
-        """Return an adapter that matches and builds for one request."""
+        """Return an adapter that matches and builds for one request.
+
+        A host in Unicode is written in IDNA (``xn--…``), the form DNS and
+        the Host header use, as Werkzeug does. A name IDNA cannot write (a
+        label over 63 characters) is kept as given, where Werkzeug raises
+        BadHost: a bad Host header must not break the request before the
+        app can answer it.
+        """
+        host, colon, port = server_name.lower().partition(":")
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
         return MapAdapter(
             self,
-            server_name,
+            f"{host}{colon}{port}",
             script_name,
             url_scheme=url_scheme,
             path_info=path_info,
@@ -124,6 +145,18 @@ class Map:
 def _build_precedence(rule: Rule) -> tuple[int, int]:
     """Sort key: most values used first, then most defaults."""
     return -(len(rule.arguments) + len(rule.defaults)), -len(rule.defaults)
+
+
+def _build_values(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the values to build with, as Werkzeug reads them.
+
+    From a dict, None values are dropped; from a MultiDict, a key keeps its
+    one value, or the list of them when there are several.
+    """
+    if isinstance(values, MultiDict):
+        lists = values.to_dict(flat=False).items()
+        return {key: (v[0] if len(v) == 1 else v) for key, v in lists if v}
+    return {key: value for key, value in (values or {}).items() if value is not None}
 
 
 def _server_name(environ: dict[str, Any]) -> str:
@@ -194,6 +227,8 @@ class MapAdapter:
 
         This is the boundary that knows HTTP: the matcher's NoMatch and
         SlashRequired become NotFound, MethodNotAllowed and RequestRedirect.
+        Unlike Werkzeug, ours never redirects a URL that spells out a rule's
+        default (``/page/1`` to ``/page/`` when ``defaults={"n": 1}``).
         """
         path = self.path_info if path_info is None else path_info
         method = (method or self.default_method).upper()
@@ -212,7 +247,12 @@ class MapAdapter:
         return (rule if return_rule else rule.endpoint), view_args
 
     def _slash_redirect_url(self, path: str) -> str:
-        """Return the path with a '/' added: script root, path, query."""
+        """Return the path with a '/' added: script root, path, query.
+
+        Unlike Werkzeug, which writes ``http://host/path/``, ours keeps no
+        host in redirects: a path is enough for the browser, and it stays
+        right behind a proxy that changes the host.
+        """
         new_path = f"/{path.removeprefix('/')}/" if path else "/"
         url = self._script_root() + quote(new_path, safe=PATH_SAFE_CHARS)
         return f"{url}?{self.query_args}" if self.query_args else url
@@ -244,24 +284,26 @@ class MapAdapter:
         *,
         method: str | None = None,
         force_external: bool = False,
+        append_unknown: bool = True,
     ) -> str:
         """Return the URL for ``endpoint``: script root, path, then a query.
 
         Values the rule does not use go to the query string, in the order
-        given; None values are dropped, as in Werkzeug.
+        given (unless ``append_unknown`` is false); None is dropped, even
+        inside a list. A MultiDict key with several values gives them all.
         """
-        given = {
-            key: value for key, value in (values or {}).items() if value is not None
-        }
+        given = _build_values(values)
         rule = self._find_build_rule(endpoint, given, method)
         url = self._script_root() + rule.build(given)
         extra = [
-            (key, value)
+            (key, item)
             for key, value in given.items()
             if key not in rule.arguments and key not in rule.defaults
+            for item in (value if isinstance(value, list | tuple) else [value])
+            if item is not None
         ]
-        if extra:
-            url += "?" + urlencode(extra, doseq=True, safe=QUERY_SAFE_CHARS)
+        if extra and append_unknown:
+            url += "?" + urlencode(extra, safe=QUERY_SAFE_CHARS)
         if force_external:
             url = f"{self.url_scheme}://{self.server_name}{url}"
         return url

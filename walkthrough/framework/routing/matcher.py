@@ -15,9 +15,19 @@ from typing import Any
 from walkthrough.framework.routing.rules import Rule, RulePart
 
 
-def _precedence(edge: tuple[RulePart, State]) -> tuple[tuple[int, ...], int]:
-    """Order matcher edges: lower converter weights, then more static text."""
-    return edge[0].weights, -edge[0].static_length
+def _precedence(edge: tuple[RulePart, State]) -> tuple[Any, ...]:
+    """Order matcher edges as Werkzeug weighs rule parts.
+
+    More static pieces first, longer ones first; then more variables; then
+    lower converter weights, left to right.
+    """
+    part = edge[0]
+    return (
+        -len(part.static_weights),
+        part.static_weights,
+        -len(part.weights),
+        part.weights,
+    )
 
 
 @dataclass(slots=True)
@@ -56,10 +66,12 @@ class StateMachineMatcher:
 
     1. a static segment beats one with variables (``/users/new`` beats
        ``/users/<name>``);
-    2. then lower converter weights, left to right: any, uuid, int, float
+    2. then, as Werkzeug weighs them, more static pieces of text, longer
+       ones first (``page-<int:n>`` before ``<int:n>``);
+    3. then more variables (``<path:a>/<path:b>`` before ``<path:a>``);
+    4. then lower converter weights, left to right: any, uuid, int, float
        (50) before default/string (100) before path (200);
-    3. then more static characters (``page-<int:n>`` before ``<int:n>``);
-    4. then the order the rules were added. Rules of the same shape also
+    5. then the order the rules were added. Rules of the same shape also
        keep that order, and the first whose methods fit wins.
 
     The walk backtracks: if the best branch holds no rule for the rest of

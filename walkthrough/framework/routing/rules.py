@@ -90,8 +90,10 @@ class RulePart:
     consumes_rest: bool
     ends_with_slash: bool
     key: tuple[Any, ...]
+    # Converter weights, and (index, -length) of each static piece: the
+    # matcher orders edges by them as Werkzeug's ``Weighting`` does.
     weights: tuple[int, ...]
-    static_length: int
+    static_weights: tuple[tuple[int, int], ...]
 
     def convert(self, text: str) -> list[Any] | None:
         """Return the converted values if ``text`` fits, else None."""
@@ -141,8 +143,8 @@ class Rule:
         self._build_parts: list[str | tuple[str, BaseConverter]] = []
 
     def __repr__(self) -> str:
-        methods = ", ".join(sorted(self.methods)) if self.methods else "any method"
-        return f"<Rule {self.rule!r} ({methods}) -> {self.endpoint}>"
+        methods = f" ({', '.join(sorted(self.methods))})" if self.methods else ""
+        return f"<Rule {self.rule!r}{methods} -> {self.endpoint}>"
 
     def bind(self, map: Map) -> None:
         """Check the rule, compile it with ``map``'s converters, attach it."""
@@ -163,7 +165,11 @@ class Rule:
         self.map = map
 
     def _check_rule_and_endpoint(self) -> None:
-        """Refuse a rule that is not a '/' path, or an endpoint not a str."""
+        """Refuse a rule that is not a '/' path, or an endpoint not a str.
+
+        Unlike Werkzeug, which takes any endpoint (None included), ours wants
+        the view's name, so a mistake shows at startup, not as a 404 later.
+        """
         if not isinstance(self.rule, str):
             raise TypeError(f"rule {self.rule!r}: a rule must be a str like '/users'")
         if not self.rule.startswith("/"):
@@ -251,10 +257,12 @@ class Rule:
             try:
                 pieces.append(converter.to_url(values[name]))
             except (TypeError, ValueError) as error:
-                raise ValueError(
-                    f"rule {self.rule!r}: cannot put {values[name]!r} "
-                    f"in <{name}>: {error}"
-                ) from None
+                # The converter's own error, as in Werkzeug; the note (shown
+                # in the traceback) says which rule and variable it was.
+                error.add_note(
+                    f"rule {self.rule!r}: cannot put {values[name]!r} in <{name}>"
+                )
+                raise
         return "".join(pieces)
 
 
@@ -333,7 +341,12 @@ def _make_rule_part(
         ends_with_slash=len(segments) > 1 and not segments[-1],
         key=(source, consumes_rest, tuple((s.converter, s.arguments) for s in specs)),
         weights=tuple(converter.weight for _, converter in variables),
-        static_length=sum(len(p) for s in segments for p in s if isinstance(p, str)),
+        static_weights=tuple(
+            (index, -len(text))
+            for index, text in enumerate(
+                p for s in segments for p in s if isinstance(p, str)
+            )
+        ),
     )
 
 
