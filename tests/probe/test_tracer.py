@@ -18,9 +18,9 @@ from types import CodeType, FunctionType
 import pytest
 from probefixture import traced
 
+from walkthrough.probe import tracer as tracer_module
 from walkthrough.probe.tracer import (
     HAS_MONITORING,
-    PROBE_TOOL_IDS,
     PROBE_TOOL_NAME,
     StageEvent,
     Tracer,
@@ -288,48 +288,63 @@ needs_monitoring = pytest.mark.skipif(
 )
 
 
-def held_tool_ids() -> dict[int, str | None]:
-    """Return who holds each tool id the probe may claim."""
-    return {tool_id: sys.monitoring.get_tool(tool_id) for tool_id in PROBE_TOOL_IDS}
+def free_tool_id() -> int:
+    """Return a tool id nobody holds now (earlier probes may still hold some)."""
+    return next(
+        tool_id for tool_id in range(6) if sys.monitoring.get_tool(tool_id) is None
+    )
 
 
 @needs_monitoring
-def test_the_tool_id_is_held_only_while_a_traced_thread_runs() -> None:
-    before = held_tool_ids()
-    held_during: list[dict[int, str | None]] = []
+def test_the_tool_id_is_held_only_while_a_traced_thread_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One candidate id, so the test knows which the tracer takes, whatever
+    # probes of earlier tests still hold while their servers stop.
+    tool_id = free_tool_id()
+    monkeypatch.setattr(tracer_module, "PROBE_TOOL_IDS", (tool_id,))
+    held_during: list[str | None] = []
     tracer = Tracer(watching(traced.inner), [].append, use_monitoring=True)
-    run_traced(tracer, lambda: held_during.append(held_tool_ids()))
-    assert PROBE_TOOL_NAME in held_during[0].values()
-    assert held_tool_ids() == before
+    run_traced(tracer, lambda: held_during.append(sys.monitoring.get_tool(tool_id)))
+    assert held_during == [PROBE_TOOL_NAME]
+    assert sys.monitoring.get_tool(tool_id) is None
 
 
 @needs_monitoring
-def test_stop_frees_the_tool_id_while_its_thread_still_runs() -> None:
-    before = held_tool_ids()
+def test_stop_frees_the_tool_id_while_its_thread_still_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tool_id = free_tool_id()
+    monkeypatch.setattr(tracer_module, "PROBE_TOOL_IDS", (tool_id,))
     events: list[StageEvent] = []
     tracer = Tracer(watching(traced.inner), events.append, use_monitoring=True)
-    stopped = threading.Event()
+    first_seen, stopped = threading.Event(), threading.Event()
 
     def body() -> None:
         traced.inner()
+        first_seen.set()
         assert stopped.wait(JOIN_SECONDS)
         traced.inner()
 
     thread = threading.Thread(target=body)
     tracer.trace_thread(thread)
     thread.start()
+    assert first_seen.wait(JOIN_SECONDS)
+    assert sys.monitoring.get_tool(tool_id) == PROBE_TOOL_NAME
     tracer.stop()
-    assert held_tool_ids() == before
+    assert sys.monitoring.get_tool(tool_id) is None
     stopped.set()
     thread.join(JOIN_SECONDS)
-    assert steps(events) in ([], [("enter", "inner", 0), ("exit", "inner", 0)])
+    assert steps(events) == [("enter", "inner", 0), ("exit", "inner", 0)]
 
 
 @needs_monitoring
-def test_with_every_tool_id_taken_the_profile_hook_takes_over() -> None:
-    taken = [tool_id for tool_id, name in held_tool_ids().items() if name is None]
-    for tool_id in taken:
-        sys.monitoring.use_tool_id(tool_id, "another tool")
+def test_with_no_tool_id_free_the_profile_hook_takes_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tool_id = free_tool_id()
+    monkeypatch.setattr(tracer_module, "PROBE_TOOL_IDS", (tool_id,))
+    sys.monitoring.use_tool_id(tool_id, "another tool")
     try:
         events: list[StageEvent] = []
         hooks: list[object] = []
@@ -342,7 +357,6 @@ def test_with_every_tool_id_taken_the_profile_hook_takes_over() -> None:
             ("exit", "inner", 1),
             ("exit", "middle", 0),
         ]
-        assert set(held_tool_ids().values()) <= {"another tool", None}
+        assert sys.monitoring.get_tool(tool_id) == "another tool"
     finally:
-        for tool_id in taken:
-            sys.monitoring.free_tool_id(tool_id)
+        sys.monitoring.free_tool_id(tool_id)

@@ -204,8 +204,14 @@ class MonitoringHook:
         self.tool_id: int | None = None
 
     def add_thread(self, state: ThreadState) -> bool:
-        """Trace the calling thread; False if no tool id is free."""
+        """Trace the calling thread; False if stopped or no tool id is free.
+
+        Asked under the lock ``release`` takes, so a thread that starts as
+        the tracer stops cannot claim a tool id again after the release.
+        """
         with self.lock:
+            if not self.tracer.is_active:
+                return False
             if self.tool_id is None and not self.claim():
                 return False
             self.threads[threading.get_ident()] = state
