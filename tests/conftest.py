@@ -42,11 +42,20 @@ class LiveServer:
 
 @contextmanager
 def serving(
-    app: WSGIApplication, *, limits: ServerLimits | None = None, threaded: bool = True
+    app: WSGIApplication,
+    *,
+    limits: ServerLimits | None = None,
+    threaded: bool = True,
+    log_requests: bool = False,
 ) -> Iterator[LiveServer]:
     """Run ``app`` on the real server in a thread for the ``with`` block."""
     server = make_server(
-        "127.0.0.1", 0, app, threaded=threaded, limits=limits, log_requests=False
+        "127.0.0.1",
+        0,
+        app,
+        threaded=threaded,
+        limits=limits,
+        log_requests=log_requests,
     )
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

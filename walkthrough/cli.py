@@ -35,6 +35,8 @@ BIND_PROBLEMS = {
     errno.EADDRNOTAVAIL: "this machine has no such address",
 }
 FLASK_HINT = " (for Flask: pip install 'walkthrough[flask]')"
+# Each worker admits up to ``ServerLimits.max_connections``: this bounds the sum.
+MAX_WORKERS = 32
 
 
 class AppImportError(Exception):
@@ -107,6 +109,7 @@ def command_run(args: argparse.Namespace) -> int:
             app,
             log_requests=not args.quiet,
             use_reloader=args.reload,
+            workers=args.workers,
         )
     return 0
 
@@ -141,6 +144,7 @@ def command_serve(args: argparse.Namespace) -> int:
             app,
             log_requests=not args.quiet,
             use_reloader=args.reload,
+            workers=args.workers,
         )
     return 0
 
@@ -428,6 +432,19 @@ def add_server_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reload", action="store_true", help="restart when a Python file changes"
     )
+    parser.add_argument(
+        "--workers",
+        type=worker_count,
+        default=1,
+        help=f"processes serving the port, 1 to {MAX_WORKERS} (default: 1)",
+    )
+
+
+def worker_count(text: str) -> int:
+    """Parse ``--workers``: a whole number from 1 to ``MAX_WORKERS``."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected 1 to {MAX_WORKERS}, got {text!r}")
+    return int(text)
 
 
 def add_probe_server_option(parser: argparse.ArgumentParser) -> None:
@@ -515,7 +532,10 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C ends any command quietly with the status shells expect, and so
     does a reader that closed our output early (``| head``), as ``ls`` does.
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "reload", False) and getattr(args, "workers", 1) > 1:
+        parser.error("--reload serves in one process: drop --workers")
     try:
         return args.handler(args)
     except CommandFailed as failure:

@@ -17,11 +17,17 @@ from walkthrough.framework.exceptions import (
     RequestEntityTooLarge,
 )
 from walkthrough.framework.http import (
+    CHUNKED,
+    CONTENT_LENGTH,
+    NO_BODY,
+    UNTIL_CLOSE,
     RequestLine,
     check_response_headers,
     check_status,
     comma_tokens,
+    declared_length,
     decode_path,
+    encode_response_head,
     environ_headers,
     header_values,
     is_hop_by_hop,
@@ -29,6 +35,7 @@ from walkthrough.framework.http import (
     parse_header_line,
     parse_request_head,
     parse_request_line,
+    response_framing,
     split_target,
     strip_line_ending,
 )
@@ -41,6 +48,13 @@ GOOD_REQUEST_LINES = [
     (b"DELETE /items/7 HTTP/1.1\r\n", ("DELETE", "/items/7", "HTTP/1.1")),
     (b"PURGE /cache HTTP/1.1\r\n", ("PURGE", "/cache", "HTTP/1.1")),
     (b"M-SEARCH /x HTTP/1.1\r\n", ("M-SEARCH", "/x", "HTTP/1.1")),
+    # Any token is a method (RFC 9110 §9.1); the app decides what it implements.
+    (b"PROPFIND /dav/ HTTP/1.1\r\n", ("PROPFIND", "/dav/", "HTTP/1.1")),
+    (b"REPORT /cal/ HTTP/1.1\r\n", ("REPORT", "/cal/", "HTTP/1.1")),
+    (b"MKCOL /dav/new/ HTTP/1.1\r\n", ("MKCOL", "/dav/new/", "HTTP/1.1")),
+    (b"TRACE / HTTP/1.1\r\n", ("TRACE", "/", "HTTP/1.1")),
+    (b"brew / HTTP/1.1\r\n", ("brew", "/", "HTTP/1.1")),
+    (b"X!#$%&'*+-.^_`|~9 / HTTP/1.1\r\n", ("X!#$%&'*+-.^_`|~9", "/", "HTTP/1.1")),
     (b"GET /caf%C3%A9 HTTP/1.1\r\n", ("GET", "/caf%C3%A9", "HTTP/1.1")),
     (b"GET /a;b=c,d/@~!$'()*+ HTTP/1.1\r\n", ("GET", "/a;b=c,d/@~!$'()*+", "HTTP/1.1")),
     (b"GET /?q HTTP/1.1\r\n", ("GET", "/?q", "HTTP/1.1")),
@@ -94,6 +108,10 @@ BAD_REQUEST_LINES = [
     (b"GET: / HTTP/1.1\r\n", BadRequest, METHOD),
     (b"G\xc3\x89T / HTTP/1.1\r\n", BadRequest, METHOD),
     (b"GE\x00T / HTTP/1.1\r\n", BadRequest, METHOD),
+    (b"GET@ / HTTP/1.1\r\n", BadRequest, METHOD),
+    (b'PROP"FIND / HTTP/1.1\r\n', BadRequest, METHOD),
+    (b"M[1] / HTTP/1.1\r\n", BadRequest, METHOD),
+    (b"GET/ / HTTP/1.1\r\n", BadRequest, METHOD),
     (b"GET /a\x00b HTTP/1.1\r\n", BadRequest, TARGET),
     (b"GET /a\x7f HTTP/1.1\r\n", BadRequest, TARGET),
     (b"GET /a\rb HTTP/1.1\r\n", BadRequest, TARGET),
@@ -624,3 +642,76 @@ def test_check_response_headers_refuses(
 ) -> None:
     with pytest.raises(error, match=phrase):
         check_response_headers(headers)  # type: ignore[arg-type]
+
+
+# The response half: framing decided from facts alone, as h11's _body_framing.
+
+CL_13 = (("Content-Length", "13"),)
+CL_0 = (("Content-Length", "0"),)
+TE_CHUNKED = (("Transfer-Encoding", "chunked"),)
+
+# (method, status, version, declared, seen) -> (kind, length, headers)
+RESPONSE_FRAMINGS = [
+    pytest.param("GET", 200, "HTTP/1.1", 5, None, (CONTENT_LENGTH, 5, ()),
+                 id="declared"),
+    pytest.param("GET", 200, "HTTP/1.1", 5, 13, (CONTENT_LENGTH, 5, ()),
+                 id="declared-wins-over-seen"),
+    pytest.param("GET", 200, "HTTP/1.1", None, 13, (CONTENT_LENGTH, 13, CL_13),
+                 id="seen-length-added"),
+    pytest.param("GET", 200, "HTTP/1.1", None, 0, (CONTENT_LENGTH, 0, CL_0),
+                 id="seen-empty-body"),
+    pytest.param("GET", 200, "HTTP/1.1", None, None, (CHUNKED, None, TE_CHUNKED),
+                 id="unknown-length-chunked"),
+    pytest.param("GET", 200, "HTTP/1.0", None, None, (UNTIL_CLOSE, None, ()),
+                 id="unknown-length-1.0-closes"),
+    pytest.param("GET", 200, "HTTP/1.0", None, 13, (CONTENT_LENGTH, 13, CL_13),
+                 id="seen-length-1.0"),
+    pytest.param("HEAD", 200, "HTTP/1.1", 5, None, (NO_BODY, None, ()),
+                 id="head-declared-kept-no-body"),
+    pytest.param("HEAD", 200, "HTTP/1.1", None, 13, (NO_BODY, None, CL_13),
+                 id="head-gets-get-length"),
+    pytest.param("HEAD", 200, "HTTP/1.1", None, 0, (NO_BODY, None, ()),
+                 id="head-empty-body-says-nothing"),
+    pytest.param("HEAD", 200, "HTTP/1.1", None, None, (NO_BODY, None, ()),
+                 id="head-unknown-length"),
+    pytest.param("GET", 204, "HTTP/1.1", None, None, (NO_BODY, None, ()), id="204"),
+    pytest.param("GET", 304, "HTTP/1.1", 5, None, (NO_BODY, None, ()),
+                 id="304-keeps-declared-length-header-only"),
+    pytest.param("GET", 103, "HTTP/1.1", None, 0, (NO_BODY, None, ()), id="1xx"),
+    pytest.param("POST", 404, "HTTP/1.1", None, None, (CHUNKED, None, TE_CHUNKED),
+                 id="error-status-has-body"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "version", "declared", "seen", "expected"), RESPONSE_FRAMINGS
+)
+def test_response_framing(
+    method: str,
+    status: int,
+    version: str,
+    declared: int | None,
+    seen: int | None,
+    expected: tuple[str, int | None, tuple[tuple[str, str], ...]],
+) -> None:
+    framing = response_framing(method, status, version, declared, seen)
+    assert (framing.kind, framing.length, framing.headers) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ([], None),
+        ([("Content-Type", "text/plain")], None),
+        ([("content-length", "42")], 42),
+        ([("Content-Length", "0")], 0),
+    ],
+)
+def test_declared_length(headers: list[tuple[str, str]], expected: int | None) -> None:
+    assert declared_length(headers) == expected
+
+
+def test_encode_response_head() -> None:
+    head = encode_response_head("404 Not Found", [("A", "1"), ("B", "caf\xe9")])
+    assert head == b"HTTP/1.1 404 Not Found\r\nA: 1\r\nB: caf\xe9\r\n\r\n"
+    assert encode_response_head("100 Continue", []) == b"HTTP/1.1 100 Continue\r\n\r\n"

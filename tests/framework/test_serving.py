@@ -266,6 +266,34 @@ ENVIRON_CASES = [
     ),
     pytest.param(
         request(
+            "/n",
+            method="POST",
+            headers=["Host: h", "Content-Length: 5, 5"],
+            body=b"hello",
+        ),
+        {"CONTENT_LENGTH": "5", "HTTP_CONTENT_LENGTH": None, "body": "hello"},
+        id="content-length-list-of-identical-values",
+    ),
+    pytest.param(
+        request(
+            "/n",
+            method="POST",
+            headers=["Host: h", "Content-Length: 5", "content-length: 5"],
+            body=b"hello",
+        ),
+        {"CONTENT_LENGTH": "5", "body": "hello"},
+        id="content-length-repeated-as-one",
+    ),
+    *[
+        pytest.param(
+            request("/dav/", method=method),
+            {"REQUEST_METHOD": method, "PATH_INFO": "/dav/"},
+            id=f"method-{method.lower()}-reaches-app",
+        )
+        for method in ("PROPFIND", "REPORT", "MKCOL", "TRACE", "BREW")
+    ],
+    pytest.param(
+        request(
             "/up",
             method="PUT",
             headers=["Host: h", "Transfer-Encoding: chunked"],
@@ -381,10 +409,8 @@ BAD_REQUESTS = [
                  "supports only HTTP/1.0 and HTTP/1.1", id="http-2.0"),
     pytest.param(request("/", version="http/1.1"), 400,
                  "the version must look like HTTP/1.1", id="lowercase-version"),
-    pytest.param(request("/", method="BREW"), 501, "Unsupported method ('BREW')",
-                 id="unknown-method"),
-    pytest.param(request("/", method="TRACE"), 501, "Unsupported method ('TRACE')",
-                 id="trace-not-implemented"),
+    pytest.param(request("/", method="PROP{FIND}"), 400, "method is not a valid token",
+                 id="method-with-braces"),
     pytest.param(request("/", headers=["Host: h", "Bad(Name: v"]), 400,
                  "Malformed header name 'Bad(Name'", id="illegal-header-name"),
     pytest.param(request("/", headers=["Host : h"]), 400,

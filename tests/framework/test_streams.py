@@ -13,12 +13,24 @@ import io
 import pytest
 
 from walkthrough.framework.exceptions import BadRequest, RequestEntityTooLarge
+from walkthrough.framework.http import (
+    CHUNKED,
+    CONTENT_LENGTH,
+    NO_BODY,
+    UNTIL_CLOSE,
+    ResponseFraming,
+)
 from walkthrough.framework.streams import (
     MAX_TRAILER_COUNT,
     BodyStream,
+    BodyWriter,
     ChunkedStream,
+    ChunkedWriter,
     ClientDisconnected,
+    ContentLengthWriter,
+    Http10Writer,
     LimitedStream,
+    body_writer,
 )
 
 NEXT = b"GET /next HTTP/1.1\r\nHost: h\r\n\r\n"
@@ -283,3 +295,87 @@ def test_drain_refuses_while_before_first_read_is_pending() -> None:
     assert stream.drain(100) is False
     assert calls == []
     assert rfile.read() == b"hello" + NEXT
+
+
+# Writers: each framing's bytes on the wire, block by block, then the end.
+
+WRITER_CASES = [
+    pytest.param(
+        ResponseFraming(CONTENT_LENGTH, 5, (("Content-Length", "5"),)),
+        [b"he", b"", b"llo"],
+        [b"he", b"", b"llo"],
+        b"",
+        None,
+        id="content-length-exact",
+    ),
+    pytest.param(
+        ResponseFraming(CONTENT_LENGTH, 5),
+        [b"hel", b"lo!!", b"more"],
+        [b"hel", b"lo", b""],
+        b"",
+        "more than its Content-Length",
+        id="content-length-excess-cut",
+    ),
+    pytest.param(
+        ResponseFraming(CONTENT_LENGTH, 5),
+        [b"hel"],
+        [b"hel"],
+        b"",
+        "less than its Content-Length",
+        id="content-length-short",
+    ),
+    pytest.param(
+        ResponseFraming(CHUNKED),
+        [b"one", b"", b"x" * 26],
+        [b"3\r\none\r\n", b"", b"1a\r\n" + b"x" * 26 + b"\r\n"],
+        b"0\r\n\r\n",
+        None,
+        id="chunked",
+    ),
+    pytest.param(
+        ResponseFraming(UNTIL_CLOSE),
+        [b"one", b"two"],
+        [b"one", b"two"],
+        b"",
+        None,
+        id="http-1.0-until-close",
+    ),
+    pytest.param(
+        ResponseFraming(NO_BODY, headers=(("Content-Length", "9"),)),
+        [b"ignored", b"body"],
+        [b"", b""],
+        b"",
+        None,
+        id="no-body-for-head",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("framing", "blocks", "expected", "ending", "fault"), WRITER_CASES
+)
+def test_body_writer_frames_each_block(
+    framing: ResponseFraming,
+    blocks: list[bytes],
+    expected: list[bytes],
+    ending: bytes,
+    fault: str | None,
+) -> None:
+    writer = body_writer(framing)
+    assert [writer.frame(block) for block in blocks] == expected
+    assert writer.end() == ending
+    if fault is None:
+        assert writer.fault is None
+    else:
+        assert fault in (writer.fault or "")
+
+
+def test_body_writer_classes_match_h11_names() -> None:
+    kinds = {
+        CONTENT_LENGTH: ContentLengthWriter,
+        CHUNKED: ChunkedWriter,
+        UNTIL_CLOSE: Http10Writer,
+        NO_BODY: BodyWriter,
+    }
+    for kind, writer_class in kinds.items():
+        assert type(body_writer(ResponseFraming(kind, 0))) is writer_class

@@ -9,9 +9,13 @@ The request chain's server half: ``handle`` → ``handle_one_request`` →
 
 from __future__ import annotations
 
+import email.utils
 import io
 import logging
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING
 
@@ -24,18 +28,28 @@ from walkthrough.framework.exceptions import (
     RequestURITooLarge,
 )
 from walkthrough.framework.http import (
+    UNTIL_CLOSE,
     RequestHead,
     check_response_headers,
     check_status,
+    declared_length,
     decode_path,
+    encode_response_head,
     environ_headers,
-    header_values,
     is_hop_by_hop,
     parse_request_head,
+    response_framing,
     split_target,
     strip_line_ending,
 )
-from walkthrough.framework.streams import BodyStream, ChunkedStream, LimitedStream
+from walkthrough.framework.requestlog import log_date, request_line
+from walkthrough.framework.streams import (
+    BodyStream,
+    BodyWriter,
+    ChunkedStream,
+    LimitedStream,
+    body_writer,
+)
 from walkthrough.framework.types import (
     ExcInfo,
     HeaderList,
@@ -46,18 +60,64 @@ from walkthrough.framework.types import (
 
 log = logging.getLogger("walkthrough.serving")
 
-CONTINUE_RESPONSE = b"HTTP/1.1 100 Continue\r\n\r\n"
-LAST_CHUNK = b"0\r\n\r\n"
+CONTINUE_RESPONSE = encode_response_head("100 Continue", [])
 
 if TYPE_CHECKING:
     from walkthrough.framework.serving import BaseWSGIServer
 
 
+@dataclass(slots=True)
+class Exchange:
+    """One request and its response: all the state that lives as long as they.
+
+    ``parse_request`` makes a new one per request, so nothing of a request
+    can reach the next one on a keep-alive connection. ``writer`` is set
+    when the head is sent: from then on the status cannot change.
+    """
+
+    head: RequestHead
+    environ: WSGIEnvironment = field(default_factory=dict)
+    body: BodyStream | None = None
+    status: str | None = None
+    status_code: int = 0
+    headers: HeaderList = field(default_factory=list)
+    known_body_length: int | None = None
+    writer: BodyWriter | None = None
+
+    @property
+    def headers_sent(self) -> bool:
+        """Tell whether the response head has gone out."""
+        return self.writer is not None
+
+
 class WSGIRequestHandler(BaseHTTPRequestHandler):
     """Speak HTTP/1.1 on one connection and call the WSGI app per request.
 
-    The stdlib's ``handle`` loops over ``handle_one_request``, which reads
-    the request line, then calls our ``parse_request`` and ``do_<METHOD>``.
+    Methods the stdlib's ``handle_one_request`` calls, per request:
+
+    - parse_request() -> bool
+    - do_<METHOD>() (any method: ``__getattr__`` gives ``run_wsgi``)
+    - send_error(code, message) (a request line over 64 KiB)
+
+    Methods the WSGI app calls (PEP 3333):
+
+    - start_response(status, headers, exc_info=None) -> write
+    - write(data)
+
+    Methods that may be overridden:
+
+    - make_environ() -> dict
+    - log_request(code, size)
+    - handle_app_error(error)
+
+    Ours, in the order a request meets them: read_request_head,
+    read_header_lines, run_wsgi, make_body_stream, send_continue, execute,
+    keep_end_to_end, make_response_head, frame, end_response,
+    give_up_on_framing, drain_body, send_http_exception.
+
+    Per-request state lives in one ``Exchange`` (``self.exchange``); the
+    attributes the stdlib reads (``command``, ``path``, ``request_version``,
+    ``close_connection``) stay on the handler.
     """
 
     protocol_version = "HTTP/1.1"
@@ -86,15 +146,17 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         """
         self.command, self.request_version = "", "HTTP/1.1"
         self.requestline = loggable(self.raw_requestline)
+        self.exchange: Exchange | None = None
         try:
-            self.request_head = self.read_request_head()
+            head = self.read_request_head()
         except HTTPException as error:
             self.send_http_exception(error)
             return False
-        self.command = self.request_head.method
-        self.path = self.request_head.target
-        self.request_version = self.request_head.version
-        self.close_connection = not self.request_head.keep_alive
+        self.exchange = Exchange(head)
+        self.command = head.method
+        self.path = head.target
+        self.request_version = head.version
+        self.close_connection = not head.keep_alive
         return True
 
     def read_request_head(self) -> RequestHead:
@@ -142,11 +204,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         Failures of the app stay here: a 500 if nothing was sent yet,
         else the connection is cut so the client sees a broken response.
         """
-        self.environ = self.make_environ()
-        self.status: str | None = None
-        self.response_headers: HeaderList = []
-        self.headers_sent = False
-        self.known_body_length: int | None = None
+        self.exchange.environ = self.make_environ()
         try:
             self.execute(self.server.app)
         except (ConnectionError, TimeoutError) as error:
@@ -158,14 +216,22 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             log.exception("Error in the app on %s", self.requestline)
             self.handle_app_error(InternalServerError())
         self.drain_body()
+        self.exchange = None
 
-    # Methods the server knows; the stdlib's handle_one_request answers the
-    # rest (TRACE, CONNECT, anything invented) with 501.
-    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = run_wsgi  # noqa: N815
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        """Give every ``do_<METHOD>`` the stdlib looks up to ``run_wsgi``.
+
+        The parser already refused a method that is not a token, so any
+        other method reaches the app (WebDAV's PROPFIND, CalDAV's REPORT),
+        which decides what it implements, as with Werkzeug and gunicorn.
+        """
+        if name.startswith("do_"):
+            return self.run_wsgi
+        raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
 
     def make_environ(self) -> WSGIEnvironment:
         """Translate the parsed request into the dict PEP 3333 defines."""
-        head = self.request_head
+        head = self.exchange.head
         host, raw_path, query = split_target(head.target)
         environ: WSGIEnvironment = {
             "REQUEST_METHOD": head.method,
@@ -189,43 +255,48 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
             "wsgi.input_terminated": True,
         }
         environ.update(environ_headers(head.headers))
+        if head.content_length is not None:
+            # One number, even for ``Content-Length: 5, 5`` (RFC 9110 §8.6).
+            environ["CONTENT_LENGTH"] = str(head.content_length)
         if host is not None:
             environ["HTTP_HOST"] = host
         return environ
 
     def make_body_stream(self) -> BodyStream:
         """Frame the body as the head said: chunked, by length, or empty."""
-        head = self.request_head
+        exchange = self.exchange
+        head = exchange.head
         has_body = head.is_chunked or bool(head.content_length)
         on_first_read = (
             self.send_continue if head.expects_continue and has_body else None
         )
         if head.is_chunked:
-            self.body = ChunkedStream(
+            exchange.body = ChunkedStream(
                 self.rfile,
                 max_body_bytes=self.server.limits.max_body_bytes,
                 before_first_read=on_first_read,
             )
         else:
-            self.body = LimitedStream(
+            exchange.body = LimitedStream(
                 self.rfile, head.content_length or 0, before_first_read=on_first_read
             )
-        return self.body
+        return exchange.body
 
     def send_continue(self) -> None:
         """Tell a client waiting on ``Expect: 100-continue`` to send the body."""
-        if not self.headers_sent:
+        if not self.exchange.headers_sent:
             self.wfile.write(CONTINUE_RESPONSE)
 
     def execute(self, app: WSGIApplication) -> None:
         """Run the app, write each block it yields, and always close it."""
-        app_iter = app(self.environ, self.start_response)
+        exchange = self.exchange
+        app_iter = app(exchange.environ, self.start_response)
         try:
             if isinstance(app_iter, list | tuple) and len(app_iter) <= 1:
-                self.known_body_length = sum(map(len, app_iter))
+                exchange.known_body_length = sum(map(len, app_iter))
             for data in app_iter:
                 self.write(data)
-            if not self.headers_sent:
+            if not exchange.headers_sent:
                 self.write(b"")
             self.end_response()
         finally:
@@ -240,14 +311,15 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         PEP 3333: headers wait for the first body block, so an app that
         fails before it may call again with ``exc_info`` and a 500.
         """
+        exchange = self.exchange
         if exc_info is not None:
-            if self.headers_sent:
+            if exchange.headers_sent:
                 raise exc_info[1].with_traceback(exc_info[2])
-        elif self.status is not None:
+        elif exchange.status is not None:
             raise RuntimeError("start_response() was called twice without exc_info.")
-        self.status_code = check_status(status)
-        self.response_headers = self.keep_end_to_end(check_response_headers(headers))
-        self.status = status
+        exchange.status_code = check_status(status)
+        exchange.headers = self.keep_end_to_end(check_response_headers(headers))
+        exchange.status = status
         return self.write
 
     def keep_end_to_end(self, headers: HeaderList) -> HeaderList:
@@ -265,89 +337,65 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         if not isinstance(data, bytes):
             # Checked before the head goes out, so the client still gets a 500.
             raise TypeError(f"The app sent {type(data).__name__}, not bytes.")
-        if self.headers_sent:
-            self.wfile.write(self.frame(data))
+        if self.exchange.headers_sent:
+            if block := self.frame(data):
+                self.wfile.write(block)
             return
-        if self.status is None:
+        if self.exchange.status is None:
             raise RuntimeError("The app wrote a body before calling start_response().")
         head = self.make_response_head()
-        self.headers_sent = True
         self.wfile.write(head + self.frame(data))
 
     def make_response_head(self) -> bytes:
-        """Choose the framing, add the server's headers, and encode the head."""
-        headers = self.response_headers + self.framing_headers()
-        headers.append(("Date", self.date_time_string()))
-        headers.append(("Server", self.server_version))
-        if self.body.before_first_read is not None:
-            # RFC 9110 §10.1.1: answering before asking for the body (100
-            # Continue), say the connection closes instead of reading it.
+        """Choose the framing and its writer, add our headers, encode the head."""
+        exchange = self.exchange
+        framing = response_framing(
+            self.command,
+            exchange.status_code,
+            self.request_version,
+            declared_length(exchange.headers),
+            exchange.known_body_length,
+        )
+        exchange.writer = body_writer(framing)
+        # RFC 9110 §10.1.1: answering before asking for the body (100
+        # Continue), say the connection closes instead of reading it.
+        asked_for_body = exchange.body.before_first_read is not None
+        if framing.kind == UNTIL_CLOSE or asked_for_body:
             self.close_connection = True
+        headers = [*exchange.headers, *framing.headers]
+        headers += [("Date", http_date()), ("Server", self.server_version)]
         if self.close_connection:
             headers.append(("Connection", "close"))
         elif self.request_version == "HTTP/1.0":
             headers.append(("Connection", "keep-alive"))
-        lines = [f"HTTP/1.1 {self.status}\r\n"]
-        lines.extend(f"{name}: {value}\r\n" for name, value in headers)
-        lines.append("\r\n")
-        return "".join(lines).encode("latin-1")
-
-    def framing_headers(self) -> HeaderList:
-        """Decide how the client will know where the body ends.
-
-        In order: the app's Content-Length, a length we can see (for HEAD
-        too), chunked for HTTP/1.1, and for HTTP/1.0 closing the connection.
-        """
-        self.is_chunked = False
-        self.bytes_owed: int | None = None
-        may_have_body = self.status_code >= 200 and self.status_code not in (204, 304)
-        self.has_body = may_have_body and self.command != "HEAD"
-        declared = header_values(self.response_headers, "Content-Length")
-        if declared or not may_have_body:
-            self.bytes_owed = int(declared[0]) if declared and self.has_body else None
-            return []
-        seen_length = self.known_body_length
-        if not self.has_body and not seen_length:
-            # RFC 9110 §9.3.2: HEAD gets the length GET would, if the app gave
-            # its body; an empty HEAD body (as Werkzeug's) tells us nothing.
-            seen_length = None
-        if seen_length is not None:
-            self.bytes_owed = seen_length if self.has_body else None
-            return [("Content-Length", str(seen_length))]
-        if not self.has_body:
-            return []
-        if self.request_version == "HTTP/1.1":
-            self.is_chunked = True
-            return [("Transfer-Encoding", "chunked")]
-        self.close_connection = True
-        return []
+        return encode_response_head(exchange.status, headers)
 
     def frame(self, data: bytes) -> bytes:
-        """Wrap a body block for the wire: chunked, counted, or dropped (HEAD)."""
-        if not self.has_body or not data:
-            return b""
-        if self.is_chunked:
-            return b"%x\r\n%s\r\n" % (len(data), data)
-        if self.bytes_owed is not None:
-            if len(data) > self.bytes_owed:
-                self.log_error("The app sent more than its Content-Length; cut.")
-                self.close_connection = True
-                data = data[: self.bytes_owed]
-            self.bytes_owed -= len(data)
-        return data
+        """Wrap a body block for the wire with this response's writer."""
+        writer = self.exchange.writer
+        block = writer.frame(data)
+        if writer.fault is not None:
+            self.give_up_on_framing(writer)
+        return block
 
     def end_response(self) -> None:
-        """Finish the body: the last chunk, or closing on a short body."""
-        if self.is_chunked:
-            self.wfile.write(LAST_CHUNK)
-        elif self.bytes_owed:
-            self.log_error("The app sent less than its Content-Length.")
-            self.close_connection = True
-        self.log_request(self.status_code)
+        """Finish the body (the last chunk, say), then log the request."""
+        writer = self.exchange.writer
+        if ending := writer.end():
+            self.wfile.write(ending)
+        if writer.fault is not None:
+            self.give_up_on_framing(writer)
+        self.log_request(self.exchange.status_code)
+
+    def give_up_on_framing(self, writer: BodyWriter) -> None:
+        """Log a body that broke its framing, and close: the client can tell."""
+        self.log_error("%s", writer.fault)
+        writer.fault = None
+        self.close_connection = True
 
     def handle_app_error(self, error: HTTPException) -> None:
         """Answer with ``error`` if nothing was sent yet, else cut the line."""
-        if self.headers_sent:
+        if self.exchange.headers_sent:
             self.close_connection = True
             return
         self.send_http_exception(error)
@@ -357,7 +405,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             return
         try:
-            is_drained = self.body.drain(self.server.limits.max_body_bytes)
+            is_drained = self.exchange.body.drain(self.server.limits.max_body_bytes)
         except (HTTPException, OSError):
             is_drained = False
         self.close_connection = not is_drained
@@ -365,7 +413,7 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
     def send_error(
         self, code: int, message: str | None = None, explain: str | None = None
     ) -> None:
-        """Answer an error the stdlib found (414 or 501) in our format."""
+        """Answer an error the stdlib found (a 414) in our format."""
         error_class = DEFAULT_EXCEPTIONS.get(code, InternalServerError)
         self.send_http_exception(error_class(message))
 
@@ -377,25 +425,25 @@ class WSGIRequestHandler(BaseHTTPRequestHandler):
         """
         self.close_connection = True
         body = error.get_body() if self.command != "HEAD" else b""
-        headers = [*error.get_headers(), ("Content-Length", str(len(body)))]
-        head = f"HTTP/1.1 {error.status}\r\nConnection: close\r\n"
-        head += "".join(f"{name}: {value}\r\n" for name, value in headers)
-        self.wfile.write(head.encode("latin-1") + b"\r\n" + body)
+        headers = [("Connection", "close"), *error.get_headers()]
+        headers.append(("Content-Length", str(len(body))))
+        self.wfile.write(encode_response_head(error.status, headers) + body)
         self.log_request(error.code, len(body))
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """Log one line per request, unless the server was told to be quiet."""
-        if self.server.log_requests:
-            super().log_request(code, size)
+        """Queue one line per request, unless the server was told to be quiet.
+
+        The stdlib's version goes through ``log_message`` and ``logging``
+        for each request; the server's ``RequestLog`` writes lines in batches.
+        """
+        request_log = self.server.request_log
+        if request_log is not None:
+            client = self.client_address[0]
+            request_log.add(request_line(client, self.requestline, code, size))
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Send the stdlib's log lines to our logger instead of raw stderr."""
-        log.info(
-            "%s - - [%s] %s",
-            self.address_string(),
-            self.log_date_time_string(),
-            format % args,
-        )
+        log.info("%s - - [%s] %s", self.address_string(), log_date(), format % args)
 
     def log_error(self, format: str, *args: object) -> None:  # noqa: A002
         """Log a problem with one connection; it is never silent."""
@@ -406,3 +454,19 @@ def loggable(line: bytes) -> str:
     """Show a raw request line in a log without letting it forge log lines."""
     text = strip_line_ending(line[:1024]).decode("latin-1")
     return text.encode("unicode_escape").decode("ascii")
+
+
+_cached_http_date: tuple[int, str] = (0, "")
+
+
+def http_date() -> str:
+    """Return the ``Date`` header's value for now, made once a second.
+
+    The stdlib's ``date_time_string`` formats with ``email.utils`` for each
+    response; two threads racing here both compute the same text.
+    """
+    global _cached_http_date
+    second = int(time.time())
+    if _cached_http_date[0] != second:
+        _cached_http_date = (second, email.utils.formatdate(second, usegmt=True))
+    return _cached_http_date[1]

@@ -354,3 +354,80 @@ def check_response_headers(headers: list[tuple[str, str]]) -> list[tuple[str, st
         if name.lower() == "content-length" and not is_number:
             raise ValueError(f"Content-Length {value!r} is not a number.")
     return headers
+
+
+# The response half: pure decisions and encoding, as h11 keeps them apart
+# from IO (``_connection.py:_body_framing`` and ``_writers.py``).
+
+NO_BODY = "no-body"
+CONTENT_LENGTH = "content-length"
+CHUNKED = "chunked"
+UNTIL_CLOSE = "until-close"
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseFraming:
+    """How the client will know where a response body ends.
+
+    ``kind`` is one of ``NO_BODY``, ``CONTENT_LENGTH`` (``length`` bytes),
+    ``CHUNKED`` or ``UNTIL_CLOSE`` (HTTP/1.0: closing the connection ends
+    it); ``headers`` are the framing headers the server adds.
+    """
+
+    kind: str
+    length: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def response_framing(
+    method: str,
+    status_code: int,
+    version: str,
+    declared_length: int | None,
+    seen_length: int | None,
+) -> ResponseFraming:
+    """Decide a response's framing from facts alone; no IO, no state.
+
+    In order: no body for 1xx, 204 and 304 (RFC 9112 §6.3) nor for HEAD;
+    the app's Content-Length; a length the server saw (the app returned
+    its whole body); chunked for HTTP/1.1; for HTTP/1.0, closing.
+    """
+    if status_code < 200 or status_code in (204, 304):
+        return ResponseFraming(NO_BODY)
+    if declared_length is not None:
+        if method == "HEAD":
+            return ResponseFraming(NO_BODY)
+        return ResponseFraming(CONTENT_LENGTH, declared_length)
+    if method == "HEAD":
+        return head_framing(seen_length)
+    if seen_length is not None:
+        length_header = (("Content-Length", str(seen_length)),)
+        return ResponseFraming(CONTENT_LENGTH, seen_length, length_header)
+    if version == "HTTP/1.1":
+        return ResponseFraming(CHUNKED, headers=(("Transfer-Encoding", "chunked"),))
+    return ResponseFraming(UNTIL_CLOSE)
+
+
+def head_framing(seen_length: int | None) -> ResponseFraming:
+    """Answer HEAD with the length GET would get, when the app gave its body.
+
+    RFC 9110 §9.3.2. An empty HEAD body (Werkzeug's answer) says nothing
+    about the GET body's length, so it gets no Content-Length at all.
+    """
+    if not seen_length:
+        return ResponseFraming(NO_BODY)
+    return ResponseFraming(NO_BODY, headers=(("Content-Length", str(seen_length)),))
+
+
+def declared_length(headers: Iterable[tuple[str, str]]) -> int | None:
+    """Return the app's Content-Length (checked digits), or None."""
+    values = header_values(headers, "Content-Length")
+    return int(values[0]) if values else None
+
+
+def encode_response_head(status: str, headers: Iterable[tuple[str, str]]) -> bytes:
+    """Encode a status line and header lines: the one place a head is built."""
+    lines = [f"HTTP/1.1 {status}\r\n"]
+    lines.extend(f"{name}: {value}\r\n" for name, value in headers)
+    lines.append("\r\n")
+    return "".join(lines).encode("latin-1")

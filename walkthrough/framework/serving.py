@@ -3,13 +3,15 @@
 Startup: ``run_simple`` → ``make_server`` → bind and listen → ``serve_forever``.
 Each connection then goes to ``WSGIRequestHandler`` (``handler.py``).
 Modelled on ``werkzeug.serving``, subclassing ``socketserver`` and
-``http.server`` so the tours step into CPython's own loop. Left out: TLS
-and worker processes; gunicorn does those well (the reloader is reloader.py).
+``http.server`` so the tours step into CPython's own loop. Worker processes
+are in prefork.py, the reloader in reloader.py. Left out: TLS.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import signal
 import socket
 import socketserver
@@ -17,25 +19,29 @@ import sys
 import threading
 from dataclasses import dataclass
 from http.server import HTTPServer
+from typing import Any
 
 from walkthrough.framework.exceptions import (
     ServiceUnavailable,
 )
 from walkthrough.framework.handler import WSGIRequestHandler
+from walkthrough.framework.http import encode_response_head
+from walkthrough.framework.prefork import Arbiter
 from walkthrough.framework.reloader import (
     inherited_server_fd,
     is_reloader_child,
     run_with_reloader,
     watch_for_changes,
 )
+from walkthrough.framework.requestlog import RequestLog
 from walkthrough.framework.types import (
     WSGIApplication,
 )
 
 log = logging.getLogger("walkthrough.serving")
 
-CONTINUE_RESPONSE = b"HTTP/1.1 100 Continue\r\n\r\n"
-LAST_CHUNK = b"0\r\n\r\n"
+# An accepted socket and the client's address, as ``socketserver`` passes them.
+Connection = tuple[socket.socket, tuple]
 
 
 @dataclass(frozen=True)
@@ -59,13 +65,17 @@ def run_simple(
     limits: ServerLimits | None = None,
     log_requests: bool = True,
     use_reloader: bool = False,
+    workers: int = 1,
 ) -> None:
     """Serve ``application`` until Ctrl-C or SIGTERM; ``App.run`` lands here.
 
     Prints the address really bound, so ``--port 0`` tells its port. With
     ``use_reloader``, this process only binds and restarts a child that
-    serves, each time a Python file changes (``reloader.py``).
+    serves, each time a Python file changes (``reloader.py``). With
+    ``workers`` above 1, it binds and forks that many workers (``prefork.py``).
     """
+    if workers > 1 and use_reloader:
+        raise ValueError("The reloader serves in one process: use one worker.")
     configure_logging()
     if use_reloader and not is_reloader_child():
         raise SystemExit(run_with_reloader(hostname, port))
@@ -82,24 +92,29 @@ def run_simple(
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop_on_signal)
     try:
-        serve(server, watch_files=use_reloader)
+        serve(server, watch_files=use_reloader, workers=workers)
     except KeyboardInterrupt:
         log.info("Shutting down.")
     finally:
         server.server_close()
 
 
-def serve(server: BaseWSGIServer, *, watch_files: bool) -> None:
-    """Serve forever; or serve in a thread while this one watches files.
+def serve(server: BaseWSGIServer, *, watch_files: bool, workers: int = 1) -> None:
+    """Serve forever; or in forked workers; or in a thread, watching files.
 
-    The watcher exits the process when a file changes, and the reloader's
+    With ``workers`` above 1, this process becomes the workers' arbiter. The
+    file watcher exits the process when a file changes, and the reloader's
     parent starts a fresh child on the same socket.
     """
-    if not watch_files:
+    if workers > 1:
+        Arbiter(server, workers).run()
+    elif not watch_files:
         server.serve_forever()
-        return
-    threading.Thread(target=server.serve_forever, name="serve", daemon=True).start()
-    watch_for_changes()
+    else:
+        thread = threading.Thread(target=server.serve_forever, name="serve")
+        thread.daemon = True
+        thread.start()
+        watch_for_changes()
 
 
 def stop_on_signal(signum: int, frame: object) -> None:
@@ -153,6 +168,8 @@ class BaseWSGIServer(HTTPServer):
 
     multithread = False
     multiprocess = False
+    # In a pre-forked worker, the arbiter's pid (``prefork.py``).
+    arbiter_pid: int | None = None
     # The listen backlog: the stdlib's 5 drops connections in a burst.
     request_queue_size = 128
 
@@ -170,6 +187,7 @@ class BaseWSGIServer(HTTPServer):
         self.app = app
         self.limits = limits or ServerLimits()
         self.log_requests = log_requests
+        self.request_log = RequestLog() if log_requests else None
         self.connection_count = 0
         self.connection_lock = threading.Lock()
         if ":" in host:
@@ -218,6 +236,20 @@ class BaseWSGIServer(HTTPServer):
             self.connection_count -= 1
         super().shutdown_request(request)
 
+    def server_close(self) -> None:
+        """Close the socket, and write the request lines still queued."""
+        super().server_close()
+        if self.request_log is not None:
+            self.request_log.close()
+
+    def service_actions(self) -> None:
+        """In a worker, stop once the arbiter is gone, so none is orphaned.
+
+        ``serve_forever`` calls this once per turn of its loop.
+        """
+        if self.arbiter_pid is not None and os.getppid() != self.arbiter_pid:
+            raise KeyboardInterrupt("the arbiter is gone")
+
     def handle_error(self, request: socket.socket, client_address: tuple) -> None:
         """Log a connection's failure; ``serve_forever`` carries on regardless."""
         error = sys.exc_info()[1]
@@ -231,22 +263,86 @@ def refuse_connection(request: socket.socket) -> None:
     """Send a 503 to a client we cannot take, without waiting on it."""
     error = ServiceUnavailable()
     body = error.get_body()
-    head = f"HTTP/1.1 {error.status}\r\nConnection: close\r\n"
-    head += "".join(f"{name}: {value}\r\n" for name, value in error.get_headers())
-    head += f"Content-Length: {len(body)}\r\n\r\n"
+    headers = [("Connection", "close"), *error.get_headers()]
+    headers.append(("Content-Length", str(len(body))))
     try:
         request.settimeout(1.0)
-        request.sendall(head.encode("latin-1") + body)
+        request.sendall(encode_response_head(error.status, headers) + body)
     except OSError as error_sending:
         log.info("Could not send 503: %s", error_sending)
 
 
 class ThreadedWSGIServer(socketserver.ThreadingMixIn, BaseWSGIServer):
-    """Serve each connection in its own thread, as ``threaded=True`` asks.
+    """Serve each connection on a thread of its own, reusing finished threads.
 
-    ``ThreadingMixIn.process_request`` starts the thread; daemon threads
-    let Ctrl-C stop the server without waiting on idle keep-alive clients.
+    ``ThreadingMixIn.process_request`` would start a new thread per
+    connection, ~0.4 ms on the accept loop each time. Ours hands the
+    connection to an idle thread through a queue and starts a thread only
+    when none is idle; each thread still runs the stdlib's
+    ``process_request_thread`` for every connection it serves. Threads
+    are daemons, so Ctrl-C does not wait on idle keep-alive clients.
     """
 
     multithread = True
     daemon_threads = True
+    # A thread idle this long leaves the pool; the next burst starts more.
+    idle_thread_seconds = 60.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.waiting_connections: queue.SimpleQueue[Connection | None] = (
+            queue.SimpleQueue()
+        )
+        self.idle_threads = 0
+        self.pool_lock = threading.Lock()
+        self.is_closing = False
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: socket.socket, client_address: tuple) -> None:
+        """Queue the connection for an idle thread; start one if none is idle.
+
+        At most one thread per admitted connection: ``verify_request``
+        bounds how many there are.
+        """
+        with self.pool_lock:
+            has_idle_thread = self.idle_threads > 0
+            if has_idle_thread:
+                self.idle_threads -= 1
+        self.waiting_connections.put((request, client_address))
+        if not has_idle_thread:
+            thread = threading.Thread(
+                target=self.serve_connections, name="connection", daemon=True
+            )
+            thread.start()
+
+    def serve_connections(self) -> None:
+        """Serve one connection after another, as one thread of the pool."""
+        connection = self.waiting_connections.get()
+        while connection is not None:
+            self.process_request_thread(*connection)
+            connection = self.next_connection()
+
+    def next_connection(self) -> Connection | None:
+        """Wait, idle, for the next connection; ``None`` means leave the pool."""
+        with self.pool_lock:
+            if self.is_closing:
+                return None
+            self.idle_threads += 1
+        try:
+            return self.waiting_connections.get(timeout=self.idle_thread_seconds)
+        except queue.Empty:
+            with self.pool_lock:
+                if self.idle_threads > 0:
+                    # No connection is on its way to this thread: leave.
+                    self.idle_threads -= 1
+                    return None
+            # The accept loop counted on this thread: its connection comes.
+            return self.waiting_connections.get()
+
+    def server_close(self) -> None:
+        """Close the socket and tell every idle thread to leave."""
+        with self.pool_lock:
+            self.is_closing = True
+            idle_threads, self.idle_threads = self.idle_threads, 0
+        for _ in range(idle_threads):
+            self.waiting_connections.put(None)
+        super().server_close()

@@ -1,9 +1,11 @@
-"""Read a request body for ``wsgi.input``, and never a byte past its end.
+"""Read a request body for ``wsgi.input``; frame a response body for the wire.
 
-Part of the ``make_environ`` step. Werkzeug's ``LimitedStream`` does the same
-for Content-Length; we add the chunked decoder Werkzeug's dev server lacks.
-Both are raw streams under ``io.BufferedReader``, which supplies ``read``,
-``readline`` and iteration, so PEP 3333's input methods come for free.
+Readers, part of the ``make_environ`` step: Werkzeug's ``LimitedStream``
+does the same for Content-Length; we add the chunked decoder Werkzeug's dev
+server lacks. Both are raw streams under ``io.BufferedReader``, which
+supplies ``read``, ``readline`` and iteration, so PEP 3333's input methods
+come for free, and neither reads a byte past the body's end. Writers, used
+by ``write``: one small class per framing, as in h11.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from walkthrough.framework.exceptions import BadRequest, RequestEntityTooLarge
-from walkthrough.framework.http import parse_chunk_size, parse_header_line
+from walkthrough.framework.http import (
+    CHUNKED,
+    CONTENT_LENGTH,
+    UNTIL_CLOSE,
+    ResponseFraming,
+    parse_chunk_size,
+    parse_header_line,
+)
 
 MAX_CHUNK_LINE_BYTES = 4096
 MAX_TRAILER_COUNT = 32
@@ -181,3 +190,83 @@ class ChunkedStream(BodyStream):
             if len(self.trailers) >= MAX_TRAILER_COUNT:
                 raise BadRequest(f"More than {MAX_TRAILER_COUNT} trailer fields.")
             self.trailers.append(parse_header_line(line))
+
+
+# The response half: one small writer per framing, as h11's ``_writers.py``.
+# ``response_framing`` (http.py) decides; ``body_writer`` picks the writer.
+
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+class BodyWriter:
+    """Frame one response's body blocks for the wire; here, send nothing.
+
+    ``fault`` says what went wrong (a body longer or shorter than its
+    Content-Length): the server logs it and closes the connection.
+    """
+
+    def __init__(self) -> None:
+        self.fault: str | None = None
+
+    def frame(self, data: bytes) -> bytes:
+        """Return the bytes that carry ``data``: none, for a body not sent."""
+        return b""
+
+    def end(self) -> bytes:
+        """Return the bytes that end the body."""
+        return b""
+
+
+class ContentLengthWriter(BodyWriter):
+    """Send exactly the declared number of bytes, cutting any excess."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__()
+        self.remaining = length
+
+    def frame(self, data: bytes) -> bytes:
+        """Pass ``data`` through, up to the bytes still owed."""
+        if len(data) > self.remaining:
+            self.fault = "The app sent more than its Content-Length; cut."
+            data = data[: self.remaining]
+        self.remaining -= len(data)
+        return data
+
+    def end(self) -> bytes:
+        """Note a body shorter than declared: only closing can end it now."""
+        if self.remaining:
+            self.fault = "The app sent less than its Content-Length."
+        return b""
+
+
+class ChunkedWriter(BodyWriter):
+    """Send each block as a chunk (RFC 9112 §7.1), then the last chunk."""
+
+    def frame(self, data: bytes) -> bytes:
+        """Wrap ``data`` in its size line and CRLF; an empty block is skipped."""
+        if not data:
+            return b""
+        return b"%x\r\n%s\r\n" % (len(data), data)
+
+    def end(self) -> bytes:
+        """Return the zero-size chunk that ends the body."""
+        return LAST_CHUNK
+
+
+class Http10Writer(BodyWriter):
+    """Send the blocks as they are; closing the connection ends the body."""
+
+    def frame(self, data: bytes) -> bytes:
+        """Pass ``data`` through unchanged."""
+        return data
+
+
+def body_writer(framing: ResponseFraming) -> BodyWriter:
+    """Return the writer for the framing ``response_framing`` chose."""
+    if framing.kind == CONTENT_LENGTH:
+        return ContentLengthWriter(framing.length or 0)
+    if framing.kind == CHUNKED:
+        return ChunkedWriter()
+    if framing.kind == UNTIL_CLOSE:
+        return Http10Writer()
+    return BodyWriter()
