@@ -45,9 +45,11 @@ find_python() {
   return 1
 }
 
-# Make .venv-$1 with interpreter $2 (once), run the tests and the check there.
+# Make .venv-$1 with interpreter $2 (once), run the tests and the check there;
+# the other arguments go to pytest.
 test_with() {
   local version="$1" python="$2" venv=".venv-$1"
+  shift 2
   if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
   fi
