@@ -1,4 +1,4 @@
-"""The seeds' hello world as a bare WSGI callable: ``walkthrough run hello:app``.
+"""Flask's hello world as a bare WSGI callable: ``walkthrough run hello:app``.
 
 Run it from this folder; the CLI imports ``hello`` from the current directory
 first, as gunicorn does.

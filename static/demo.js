@@ -248,7 +248,11 @@ function nextUrl() {
   const kind = pageKind();
   if (kind === "index") return tourCardUrl(DEMO_TOURS[0]);
   if (kind === "tour") return hrefOf(document.querySelector("a.button")) || indexUrl();
-  if (kind === "step") return hrefOf(document.querySelector('link[rel="next"]')) || afterTourUrl();
+  if (kind === "step") {
+    // A tour's last step leads on to the next tour; the demo keeps its own order.
+    if (document.querySelector(".step-pager .next-tour")) return afterTourUrl();
+    return hrefOf(document.querySelector('link[rel="next"]')) || afterTourUrl();
+  }
   return indexUrl();
 }
 

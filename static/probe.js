@@ -13,6 +13,10 @@
 "use strict";
 
 const REPLAY_INTERVAL_MS = 90;
+// Reading speed: a live run is over in milliseconds, so the page shows its
+// events one by one at this pace (about 4 s for a request), real times kept.
+const PACE_ENTER_MS = 70;
+const PACE_EXIT_MS = 20;
 const RECORDED_EVENT_MS = 10; // a recorded run plays back at about 1 s per 100 stages
 const ANNOUNCE_EVERY_EVENTS = 10;
 const MAX_PATH_CHARS = 2048;
@@ -28,6 +32,10 @@ const run = {
   done: null,
   isRunning: false,
   playTimer: null,
+  queue: [],        // what arrived but is not shown yet, at reading speed
+  paceTimer: null,
+  hasEnding: false, // the run's done or error is queued: ignore the rest
+  ownEnter: new Map(), // symbol of the app's own code -> index of its first enter
 };
 const app = {
   id: "",
@@ -47,6 +55,9 @@ function setUp() {
   ui.scenarios.hidden = false;
   ui.form.hidden = false;
   document.getElementById("probe-hint").hidden = false;
+  document.getElementById("probe-pace-label").hidden = false;
+  ui.appParts.hidden = false;
+  ui.skip.addEventListener("click", () => { drainQueue(); ui.runButton.focus(); });
   ui.form.addEventListener("submit", startRun);
   ui.form.addEventListener("change", onFormChange);
   ui.apps.addEventListener("change", applyApp);
@@ -86,6 +97,17 @@ function findElements(page) {
     source: byId("probe-source"),
     steps: page.querySelector(".probe-steps"),
     waterfall: byId("waterfall"),
+    pace: byId("probe-pace"),
+    skip: byId("probe-skip"),
+    stage: byId("probe-stage"),
+    bar: page.querySelector(".probe-bar"),
+    appParts: byId("probe-app-parts"),
+    ownList: byId("own-list"),
+    responseEmpty: byId("response-empty"),
+    responseParts: byId("response-parts"),
+    responseHead: byId("response-head"),
+    responseBody: byId("response-body"),
+    responseBodyNote: byId("response-body-note"),
   });
   ui.stageElements = new Map();
   page.querySelectorAll("[data-step]").forEach((element) => {
@@ -162,6 +184,7 @@ function applyApp() {
     ui.form.querySelector('input[name="mode"][value="request"]').checked = true;
   }
   ui.scenarios.hidden = choice.dataset.hasScenarios !== "true";
+  renderOwnCode();
   syncModeFields();
 }
 
@@ -229,6 +252,7 @@ function beginRun() {
   run.isRunning = true;
   ui.runButton.setAttribute("aria-busy", "true");
   announce(describeRun() + "…");
+  bringStageIntoView();
   if (isRecorded()) openRecording(recordingKey());
   else openStream(streamUrl());
 }
@@ -265,18 +289,21 @@ function openStream(url) {
   const source = new EventSource(url);
   run.source = source;
   source.addEventListener("stage", (message) => {
-    if (run.source === source) addEvent(JSON.parse(message.data));
+    if (run.source === source) receive({ event: JSON.parse(message.data) });
   });
   source.addEventListener("done", (message) => {
-    if (run.source === source) finishRun(JSON.parse(message.data), null);
+    // Closed at once: the stream is over, even if its events still play.
+    source.close();
+    if (run.source === source) receive({ done: JSON.parse(message.data) });
   });
   source.addEventListener("error", (message) => {
+    source.close();
     if (run.source !== source) return;
     // A server "error" event carries data; a failed connection does not.
     const reason = message.data
       ? JSON.parse(message.data).message
       : "The probe could not run: the server refused or dropped the stream (it may be busy — try again in a moment).";
-    finishRun(null, reason);
+    receive({ error: reason });
   });
 }
 
@@ -302,24 +329,86 @@ function openRecording(key) {
     if (run.source !== source) return;
     const recorded = ((runs || {})[app.id] || {})[key];
     if (!recorded) {
-      finishRun(null, "Only the recorded scenarios can be replayed in this static copy; " +
-        "pick one of them (a request of your own needs the live site).");
+      receive({ error: "Only the recorded scenarios can be replayed in this static copy; " +
+        "pick one of them (a request of your own needs the live site)." });
       return;
     }
     playRecorded(source, recorded, 0);
   }, () => {
-    if (run.source === source) finishRun(null, "The recorded runs could not be loaded.");
+    if (run.source === source) receive({ error: "The recorded runs could not be loaded." });
   });
 }
 
 function playRecorded(source, recorded, index) {
   if (run.source !== source) return;
   if (index >= recorded.stages.length) {
-    finishRun(recorded.done || null, recorded.done ? null : recorded.error.message);
+    receive(recorded.done ? { done: recorded.done } : { error: recorded.error.message });
     return;
   }
-  addEvent(recorded.stages[index]);
+  receive({ event: recorded.stages[index] });
   source.timer = setTimeout(() => playRecorded(source, recorded, index + 1), RECORDED_EVENT_MS);
+}
+
+// ---------------------------------------------------------------- reading speed
+
+function receive(item) {
+  // Everything a run sends comes through here, in order: shown at once, or
+  // one by one at reading speed while the real times stay on every stage.
+  if (run.hasEnding) return;
+  run.hasEnding = Boolean(item.done || item.error);
+  run.queue.push(item);
+  if (item.done && isPaced() && run.queue.length > 1) {
+    announce("The run took " + formatMs(item.done.total_us) +
+      "; showing it at reading speed (real times beside each stage).");
+  }
+  if (!isPaced()) drainQueue();
+  else if (!run.paceTimer) paceNext();
+}
+
+function isPaced() {
+  return Boolean(ui.pace && ui.pace.checked);
+}
+
+function paceNext() {
+  run.paceTimer = null;
+  const item = run.queue.shift();
+  if (!item) return;
+  deliver(item);
+  if (!item.event) return;
+  ui.skip.hidden = false;
+  const delay = item.event.phase === "enter" ? PACE_ENTER_MS : PACE_EXIT_MS;
+  run.paceTimer = window.setTimeout(paceNext, delay);
+}
+
+function drainQueue() {
+  window.clearTimeout(run.paceTimer);
+  run.paceTimer = null;
+  while (run.queue.length) deliver(run.queue.shift());
+}
+
+function deliver(item) {
+  if (item.event) addEvent(item.event);
+  else finishRun(item.done || null, item.error || null);
+}
+
+function bringStageIntoView() {
+  // The status, the timings and the picture: what lights up must be in sight.
+  const box = ui.stage.getBoundingClientRect();
+  if (box.top >= 0 && box.top < window.innerHeight / 3) return;
+  ui.stage.scrollIntoView({ block: "start", behavior: scrollBehaviour() });
+}
+
+function scrollBehaviour() {
+  return window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+}
+
+function keepNodeInView(node) {
+  // While the run plays, follow the lit box if it leaves the screen (a tall
+  // phone picture, or a reader who scrolled away).
+  const box = node.getBoundingClientRect();
+  const barBottom = ui.bar.getBoundingClientRect().bottom;
+  if (!box.width || (box.top >= barBottom && box.bottom <= window.innerHeight)) return;
+  node.scrollIntoView({ block: "center", behavior: "auto" });
 }
 
 function closeStream() {
@@ -329,9 +418,18 @@ function closeStream() {
 
 function resetRun() {
   // Forget the last run: events, lit boxes, times, trace, summary, waterfall.
+  window.clearTimeout(run.paceTimer);
   Object.assign(run, {
     events: [], firstEnter: new Map(), spans: [], openSpans: new Map(), cursor: -1, done: null,
+    queue: [], paceTimer: null, hasEnding: false, ownEnter: new Map(),
   });
+  ui.skip.hidden = true;
+  ui.ownList.querySelectorAll(".own-item").forEach((item) => {
+    item.classList.remove("is-lit", "is-current");
+    item.querySelector(".stage-time").textContent = "";
+  });
+  ui.responseParts.hidden = true;
+  ui.responseEmpty.hidden = false;
   ui.stageElements.forEach((elements) => elements.forEach((element) => {
     element.classList.remove("is-lit", "is-current", "is-missed");
     delete element.dataset.litOrder;
@@ -357,8 +455,12 @@ function addEvent(event) {
     run.firstEnter.set(key, index);
     lightStage(key, event.t_us, run.firstEnter.size);
   }
+  if (event.phase === "enter" && !key && !run.ownEnter.has(event.symbol)) {
+    run.ownEnter.set(event.symbol, index);
+    lightOwn(event.symbol, event.t_us);
+  }
   markCurrent(index);
-  if (run.events.length % ANNOUNCE_EVERY_EVENTS === 0) {
+  if (!isPaced() && run.events.length % ANNOUNCE_EVERY_EVENTS === 0) {
     announce(run.events.length + " stages…");
   }
 }
@@ -368,7 +470,9 @@ function finishRun(done, errorMessage) {
   run.isRunning = false;
   run.done = done;
   ui.runButton.removeAttribute("aria-busy");
+  ui.skip.hidden = true;
   if (done) markMissedStages();
+  if (done && done.response) showResponse(done.response);
   renderWaterfall();
   if (run.events.length) enableReplay();
   if (done) {
@@ -425,9 +529,15 @@ function markCurrent(index) {
     element.classList.remove("is-current");
   });
   const key = index >= 0 ? stageKey(run.events[index]) : null;
+  const isPlaying = Boolean((isPaced() && run.isRunning) || run.playTimer);
   (ui.stageElements.get(key) || []).forEach((element) => {
     element.classList.add("is-current");
     if (element.tagName === "LI") keepInView(element, ui.steps);
+    else if (isPlaying) keepNodeInView(element);
+  });
+  const symbol = index >= 0 && !key ? run.events[index].symbol : null;
+  ui.ownList.querySelectorAll(".own-item").forEach((item) => {
+    item.classList.toggle("is-current", item.dataset.symbol === symbol);
   });
   const previous = ui.trace.querySelector(".is-cursor");
   if (previous) previous.classList.remove("is-cursor");
@@ -513,6 +623,10 @@ function showCursor(index) {
     (ui.stageElements.get(key) || []).forEach((element) => {
       element.classList.toggle("is-lit", first <= cursor);
     });
+  });
+  run.ownEnter.forEach((first, symbol) => {
+    const item = ui.ownList.querySelector('[data-symbol="' + CSS.escape(symbol) + '"]');
+    if (item) item.classList.toggle("is-lit", first <= cursor);
   });
   Array.from(ui.trace.children).forEach((row, rowIndex) => {
     row.classList.toggle("is-future", rowIndex > cursor);
@@ -634,6 +748,56 @@ function announce(text) {
   ui.status.textContent = text;
 }
 
+// ---------------------------------------------------------------- the app's code, the response
+
+function renderOwnCode() {
+  // The app's views, hooks and handlers, each with its source: a Flask
+  // developer's own code, lit like a stage when the run reaches it.
+  const items = Array.from(app.own.values()).map((own) => {
+    const item = document.createElement("li");
+    item.className = "own-item";
+    item.dataset.symbol = own.symbol;
+    const head = document.createElement("p");
+    head.className = "own-head";
+    head.append(
+      textElement("span", "badge badge-" + own.kind, own.kind),
+      " ",
+      textElement("code", "own-name", qualname(own.symbol)),
+      " ",
+      textElement("span", "own-where", own.file + ", line " + own.line),
+      " ",
+      textElement("span", "stage-time", ""),
+    );
+    const pre = document.createElement("pre");
+    pre.className = "own-source";
+    pre.append(textElement("code", "", (own.source || "").replace(/\n$/, "")));
+    item.append(head, pre);
+    return item;
+  });
+  ui.ownList.replaceChildren(...items);
+  ui.ownList.closest("section").hidden = items.length === 0;
+}
+
+function lightOwn(symbol, tUs) {
+  const item = ui.ownList.querySelector('[data-symbol="' + CSS.escape(symbol) + '"]');
+  if (!item) return;
+  item.classList.add("is-lit");
+  item.querySelector(".stage-time").textContent = formatMs(tUs);
+}
+
+function showResponse(response) {
+  // What the client received: status line and headers as sent, then the
+  // body's first bytes (the server cut them, and says so).
+  const head = [response.status_line, ...response.headers.map(([name, value]) => name + ": " + value)];
+  ui.responseHead.textContent = head.join("\n");
+  ui.responseBody.textContent = response.body || "";
+  ui.responseBodyNote.textContent = response.body
+    ? (response.body_truncated ? "(the first bytes only)" : "(all of it)")
+    : "(empty)";
+  ui.responseParts.hidden = false;
+  ui.responseEmpty.hidden = true;
+}
+
 // ---------------------------------------------------------------- source
 
 function onStageClick(event) {
@@ -711,8 +875,8 @@ function showOwnCode(symbol) {
   const children = [
     textElement("h3", "source-title", qualname(symbol)),
     textElement("p", "source-hint",
-      "This is the app's own code (" + symbol + "), not a tour step: the probe watches " +
-      "it so you can see where its views and hooks run in the chain."),
+      (own ? "A " + own.kind + " of the app being probed" : "The app's own code") +
+      " (" + symbol + "): code you would write in a Flask app, which the chain calls."),
   ];
   if (own && own.source) {
     children.push(textElement("p", "source-location", own.file + ", line " + own.line));

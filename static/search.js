@@ -29,24 +29,39 @@
   };
 
   // ---------------------------------------------------------------- ranking
+  // A line-for-line copy of walkthrough/tour/search.py: the server computed
+  // every entry's terms; this scores them. tests/e2e/test_search_parity.py
+  // checks both give the same order for a table of queries.
+
+  const TERM_RE = /[^\s!-/:-@[-^`{-~]+/gu;
+  const WORD_START_RE = /(?<=_)[^_]|(?<=[a-z0-9])[A-Z]|(?<=[A-Z])[A-Z](?=[a-z])/gu;
+  const FIELD_WEIGHTS = { names: [40, 12], title: [30, 10], code: [6, 3], text: [2, 1] };
+  const FIELD_LABELS = { also: "Explains", names: "Symbol", code: "In the code:", text: "In the text:" };
+  const SNIPPET_CHARS = 90;
+
+  function fold(text) {
+    return text.toLowerCase(); // str.lower() in Python
+  }
 
   function searchWords(query) {
-    // casefold() in Python; lower case is close enough for code and English.
-    return query.toLowerCase().split(/\s+/).filter(Boolean);
+    return (query.match(TERM_RE) || []).map(fold);
+  }
+
+  function wordScore(terms, word, weights) {
+    const [exact, starts] = terms;
+    if (exact.includes(" " + word + " ")) return weights[0];
+    const isLong = Array.from(word).length > 1;
+    if (isLong && (exact.includes(" " + word) || starts.includes(" " + word))) return weights[1];
+    return 0;
   }
 
   function scoreEntry(entry, words) {
-    // Every word must match; a title hit beats a symbol hit beats a prose hit.
-    const fields = {
-      title: entry.title.toLowerCase(),
-      symbol: entry.symbol.toLowerCase(),
-      text: entry.text.toLowerCase(),
-    };
     let total = 0;
     for (const word of words) {
-      const field = ["title", "symbol", "text"].find((name) => fields[name].includes(word));
-      if (!field) return 0;
-      total += SEARCH_SCORES[field];
+      const best = Math.max(...Object.entries(FIELD_WEIGHTS).map(
+        ([field, weights]) => wordScore(entry.terms[field], word, weights)));
+      if (!best) return 0;
+      total += best;
     }
     return total;
   }
@@ -61,6 +76,48 @@
       .sort((a, b) => b.score - a.score || a.index - b.index)
       .map((item) => item.entry);
   }
+
+  function wordAt(text, word) {
+    // Where `word` starts a term, or a word inside one, in `text`; else -1.
+    const starts = [...text.matchAll(TERM_RE), ...text.matchAll(WORD_START_RE)]
+      .map((match) => match.index).sort((a, b) => a - b);
+    const folded = fold(text);
+    const found = starts.find((start) => folded.startsWith(word, start));
+    return found === undefined ? -1 : found;
+  }
+
+  function snippet(text, word) {
+    if (text.length <= SNIPPET_CHARS) return text;
+    const start = Math.max(wordAt(text, word), 0);
+    const begin = Math.max(0, start - Math.floor(SNIPPET_CHARS / 3));
+    const end = begin + SNIPPET_CHARS;
+    return (begin ? "…" : "") + text.slice(begin, end).trim() + (end < text.length ? "…" : "");
+  }
+
+  function explain(entry, query) {
+    // Where the first word matched best, and a snippet around it (`explain`).
+    const word = searchWords(query)[0] || "";
+    let field = "names";
+    let best = -1;
+    for (const [name, weights] of Object.entries(FIELD_WEIGHTS)) {
+      const points = wordScore(entry.terms[name], word, weights);
+      if (points > best) { best = points; field = name; }
+    }
+    if (field === "names") {
+      const alias = entry.also.find((name) => wordAt(name, word) >= 0);
+      if (alias !== undefined && wordAt(entry.symbol, word) < 0) return { field: "also", snippet: alias };
+      return { field, snippet: entry.symbol };
+    }
+    if (field === "code") {
+      const line = entry.code.find((text) => wordAt(text, word) >= 0) || "";
+      return { field, snippet: line.slice(0, SNIPPET_CHARS) };
+    }
+    if (field === "text") return { field, snippet: snippet(entry.text, word) };
+    return { field, snippet: entry.title };
+  }
+
+  // Exposed for the test that holds both rankings to one order.
+  window.walkthroughSearch = { rankEntries, explain };
 
   // ---------------------------------------------------------------- the index
 
@@ -140,7 +197,25 @@
     return { element: item, href };
   }
 
-  function entryOption(entry, index, words) {
+  function whyElement(entry, query, className) {
+    // Why this step matched: the line of code, the sentence, or the old name.
+    const hit = explain(entry, query);
+    const why = document.createElement("span");
+    why.className = className;
+    if (hit.field === "title") return null;
+    why.append(FIELD_LABELS[hit.field] + " ");
+    const words = searchWords(query);
+    if (hit.field === "text") {
+      why.append(markWords(hit.snippet, words));
+    } else {
+      const code = document.createElement("code");
+      code.append(markWords(hit.snippet, words));
+      why.append(code);
+    }
+    return why;
+  }
+
+  function entryOption(entry, index, words, query) {
     const title = document.createElement("span");
     title.className = "search-option-title";
     title.append(markWords(entry.title, words));
@@ -148,7 +223,9 @@
     where.className = "search-option-where";
     // The qualified name is enough to recognise; the module is in the step.
     where.textContent = entry.tour_title + " · " + entry.symbol.split(":").pop();
-    return optionElement("site-search-option-" + index, stepHref(entry), [title, where]);
+    const why = whyElement(entry, query, "search-option-why");
+    const parts = why ? [title, where, why] : [title, where];
+    return optionElement("site-search-option-" + index, stepHref(entry), parts);
   }
 
   function allResultsOption(count, query) {
@@ -168,7 +245,7 @@
     if (!query || !search.entries) return closeResults();
     const results = rankEntries(search.entries, query);
     const words = searchWords(query);
-    search.options = results.slice(0, SEARCH_MAX_OPTIONS).map((entry, index) => entryOption(entry, index, words));
+    search.options = results.slice(0, SEARCH_MAX_OPTIONS).map((entry, index) => entryOption(entry, index, words, query));
     if (results.length > SEARCH_MAX_OPTIONS) search.options.push(allResultsOption(results.length, query));
     search.listbox.replaceChildren(...search.options.map((option) => option.element));
     search.active = -1;
@@ -331,7 +408,7 @@
       page.querySelector("#offline-search-title").textContent = "Steps matching “" + query + "”";
       page.querySelector("#offline-search-summary").textContent = foundText(results.length, query);
       const list = page.querySelector("#offline-search-results");
-      list.replaceChildren(...results.slice(0, SEARCH_MAX_RESULTS).map(resultItem));
+      list.replaceChildren(...results.slice(0, SEARCH_MAX_RESULTS).map((entry) => resultItem(entry, query)));
       list.hidden = !results.length;
     });
   }
@@ -345,7 +422,7 @@
     return total + " step" + (total === 1 ? "" : "s") + " found" + capped + ".";
   }
 
-  function resultItem(entry) {
+  function resultItem(entry, query) {
     // The same markup as templates/search.html, so the same styles apply.
     const item = document.createElement("li");
     const link = document.createElement("a");
@@ -357,6 +434,8 @@
     const symbol = document.createElement("code");
     symbol.textContent = entry.symbol;
     item.append(link, " ", tour, " ", symbol);
+    const why = whyElement(entry, query, "search-why");
+    if (why) item.append(why);
     return item;
   }
 

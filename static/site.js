@@ -3,8 +3,21 @@
 // line-number links out of the Tab order.
 "use strict";
 
+function embedderTheme() {
+  // A wiki may pick the theme of a frame: /embed/...?theme=dark. It wins over
+  // anything remembered, since the reader sees it inside the wiki's own page.
+  if (document.documentElement.dataset.embedded !== "on") return null;
+  const theme = new URLSearchParams(window.location.search).get("theme");
+  return theme === "light" || theme === "dark" ? theme : null;
+}
+
 (function applySavedTheme() {
   // Runs as soon as the script loads (in <head>), so the page never flashes.
+  const chosen = embedderTheme();
+  if (chosen) {
+    document.documentElement.dataset.theme = chosen;
+    return;
+  }
   try {
     const saved = localStorage.getItem("walkthrough-theme");
     if (saved === "light" || saved === "dark") {
@@ -55,7 +68,22 @@ function isScrollingPanel(event) {
   return event.key.startsWith("Arrow") && event.target.closest('[role="region"][tabindex="0"]');
 }
 
+function dismissTerm(event) {
+  // Esc closes a glossary popup (WCAG 1.4.13: content on hover or focus must
+  // be dismissible) until the pointer or the focus leaves the term.
+  const terms = [document.activeElement, ...document.querySelectorAll(".term:hover")]
+    .filter((element) => element && element.classList.contains("term"));
+  terms.forEach((term) => {
+    term.classList.add("is-dismissed");
+    const restore = () => term.classList.remove("is-dismissed");
+    term.addEventListener("blur", restore, { once: true });
+    term.addEventListener("mouseleave", restore, { once: true });
+  });
+  return terms.length > 0;
+}
+
 function onKeydown(event) {
+  if (event.key === "Escape" && dismissTerm(event)) return;
   if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
   if (isTyping(event) || isScrollingPanel(event)) return;
   if (event.key === "ArrowRight" || event.key === "j") followRel("next");
@@ -110,6 +138,28 @@ function quietLineNumbers() {
   });
 }
 
+function keepEmbedderTheme() {
+  // Moving on inside the frame keeps the theme the wiki chose.
+  const theme = embedderTheme();
+  if (!theme) return;
+  document.querySelectorAll("main a[href]").forEach((link) => {
+    const url = new URL(link.href, document.baseURI);
+    if (url.origin !== window.location.origin || !url.pathname.includes("/embed/")) return;
+    url.searchParams.set("theme", theme);
+    link.href = url.href;
+  });
+}
+
+function keepCurrentStepInView() {
+  // A long tour's list scrolls on its own beside the step: show the current
+  // step a third of the way down it, not off below the fold.
+  const list = document.querySelector(".step-list");
+  const current = list && list.querySelector('[aria-current="step"]');
+  if (!current || list.scrollHeight <= list.clientHeight) return;
+  const offset = current.getBoundingClientRect().top - list.getBoundingClientRect().top;
+  list.scrollTop += offset - list.clientHeight / 3;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   const toggle = document.getElementById("theme-toggle");
   if (toggle) {
@@ -124,5 +174,7 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => copyCode(button));
   });
   quietLineNumbers();
+  keepCurrentStepInView();
+  keepEmbedderTheme();
   document.addEventListener("keydown", onKeydown);
 });

@@ -57,7 +57,7 @@ symbol = "json:dumps"
 
 Turns a value into JSON text.
 """
-FIXED_PAGES = {"index.html", "probe.html", "search.html", "404.html"}
+FIXED_PAGES = {"index.html", "probe.html", "search.html", "glossary.html", "404.html"}
 
 
 class PageParser(HTMLParser):

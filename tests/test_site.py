@@ -137,7 +137,8 @@ def test_tour_page_lists_its_steps(site: object, tour_id: str) -> None:
 def test_index_links_every_tour_and_draws_the_chain(site: object) -> None:
     status, _, page = get(site, "/")
     assert status == 200
-    assert '<svg class="chain"' in page
+    assert '<svg class="chain chain-wide"' in page
+    assert '<svg class="chain chain-narrow"' in page
     for tour_id in {tour for tour, _, _ in shipped_steps()}:
         assert f'href="/tours/{tour_id}/"' in page
 
@@ -271,7 +272,7 @@ def test_search_works_without_scripts(site: object) -> None:
     status, _, page = get(site, "/search?q=make_environ")
     assert status == 200
     assert 'href="/tours/request/environ"' in page
-    status, _, page = get(site, "/search?q=no-step-says-this")
+    status, _, page = get(site, "/search?q=zyzzyva-quux")
     assert status == 200
     assert "No step mentions" in html.unescape(page)
 

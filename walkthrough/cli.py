@@ -447,6 +447,13 @@ def worker_count(text: str) -> int:
     return int(text)
 
 
+SERVE_ENVIRONMENT = """environment:
+  WALKTHROUGH_CONTENT          tours to serve when --content is not given
+  WALKTHROUGH_FRAME_ANCESTORS  who may show the site in a frame (CSP frame-ancestors),
+                               default 'self'; a wiki: "'self' https://wiki.example.org"
+"""
+
+
 def add_probe_server_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--server``: which real server runs the probed app."""
     parser.add_argument(
@@ -466,7 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="serve the walkthrough site")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the walkthrough site",
+        epilog=SERVE_ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_server_options(serve)
     serve.add_argument("--content", help="tours to serve (default: the shipped ones)")
     serve.add_argument(

@@ -162,6 +162,7 @@ class Exporter:
             self.write_tour(tour, tours)
         self.write_page("probe.html", self.pages.render_probe)
         self.write_page("search.html", self.pages.render_search, "")
+        self.write_page("glossary.html", self.pages.render_glossary, tours)
         self.write_not_found_page()
         self.copy_assets()
         self.write_script(

@@ -33,6 +33,7 @@ EXPORTED_FILES = {
     "index": "index.html",
     "probe": "probe.html",
     "search": "search.html",
+    "glossary": "glossary.html",
     "favicon": "static/favicon.svg",
     "highlight_css": "static/highlight.css",
     "search_index": "data/search-index.js",

@@ -37,7 +37,7 @@ from walkthrough.probe.targets import (
     walkthrough_target,
 )
 from walkthrough.probe.tracer import StageEvent, Watch
-from walkthrough.tour.chain import ChainPicture, layout_chain
+from walkthrough.tour.chain import NARROW_BOXES_PER_ROW, ChainPicture, layout_chain
 from walkthrough.tour.content import Tour
 from walkthrough.tour.source import code_objects
 
@@ -304,10 +304,14 @@ def choice_view(choice: TargetChoice) -> ProbeChoiceView:
 
 @dataclass(frozen=True)
 class ProbeFigure:
-    """One chain picture on the probe page: the lanes one app lights."""
+    """One chain picture on the probe page: the lanes one app lights.
+
+    ``narrow`` is the same picture laid out for a phone's width.
+    """
 
     tours: tuple[str, ...]
     chain: ChainPicture
+    narrow: ChainPicture
 
 
 def probe_page_context(
@@ -327,8 +331,11 @@ def probe_page_context(
     for view in views:
         shown = tuple(tour_id for tour_id in view.tours if tour_id in by_id)
         chain = layout_chain(by_id[tour_id] for tour_id in shown)
+        narrow = layout_chain(
+            (by_id[tour_id] for tour_id in shown), per_row=NARROW_BOXES_PER_ROW
+        )
         if shown and shown not in figures and chain.lanes:
-            figures[shown] = ProbeFigure(shown, chain)
+            figures[shown] = ProbeFigure(shown, chain, narrow)
     return {
         "probe_targets": views,
         "live_tours": [by_id[tour_id] for tour_id in live_ids],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment
@@ -20,12 +21,25 @@ from walkthrough.live import ProbeTargets, TargetChoice, probe_page_context
 from walkthrough.pagecache import RenderedPage, are_same_objects
 from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
-from walkthrough.tour.chain import layout_chain
-from walkthrough.tour.content import Tour
-from walkthrough.tour.render import RenderedStep, TourLibrary, make_environment
+from walkthrough.tour.chain import NARROW_BOXES_PER_ROW, layout_chain
+from walkthrough.tour.content import Step, Tour
+from walkthrough.tour.glossary import GLOSSARY, term_heading, term_slug
+from walkthrough.tour.render import (
+    RenderedStep,
+    TourLibrary,
+    glossary_uses,
+    make_environment,
+)
 from walkthrough.tour.requirements import UnavailableTour
-from walkthrough.tour.search import MAX_RESULTS, SearchEntry, build_index, search
-from walkthrough.tour.source import stylesheet
+from walkthrough.tour.search import (
+    FIELD_LABELS,
+    MAX_RESULTS,
+    SearchEntry,
+    build_index,
+    explain,
+    search,
+)
+from walkthrough.tour.source import resolve_symbol, stylesheet
 
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
 # The probe traces the request tour's code (and the startup tour's, on ask).
@@ -98,6 +112,7 @@ class Pages:
             nav_tours=tours,
             tours=tours,
             chain=layout_chain(tours),
+            narrow_chain=layout_chain(tours, per_row=NARROW_BOXES_PER_ROW),
             unavailable=unavailable,
             **context,
         )
@@ -142,6 +157,7 @@ class Pages:
             nav_tours=tours,
             tour=rendered.tour,
             rendered=rendered,
+            next_tour=next_tour(tours, rendered.tour),
             embedded=embedded,
             **context,
         )
@@ -183,8 +199,33 @@ class Pages:
             links,
             page_title=f"Search: {query}" if query else "Search",
             query=query,
-            results=found[:MAX_RESULTS],
+            results=[explain(entry, query) for entry in found[:MAX_RESULTS]],
+            search_labels=FIELD_LABELS,
             total=len(found),
+            **context,
+        )
+
+    def render_glossary(
+        self, tours: tuple[Tour, ...], links: PageLinks, **context: object
+    ) -> RenderedPage:
+        """Render the glossary: every term, its definition, the steps using it."""
+        return self.render_page(
+            "glossary.html",
+            links,
+            page_title="Glossary",
+            nav_current="glossary",
+            nav_tours=tours,
+            entries=glossary_entries(tours),
+            **context,
+        )
+
+    def render_frame_refused(self, links: PageLinks, **context: object) -> RenderedPage:
+        """Render what a frame shows when its page may not frame the site."""
+        return self.render_page(
+            "frame_refused.html",
+            links,
+            page_title="This page may not show the walkthrough in a frame",
+            embedded=True,
             **context,
         )
 
@@ -209,9 +250,52 @@ class Pages:
         tours = tuple(self.library.tours())
         known_tours, entries = self.search_index
         if not are_same_objects(known_tours, tours):
-            entries = build_index(tours)
+            entries = build_index(tours, read_step_code)
             self.search_index = (tours, entries)
         return entries
+
+
+def next_tour(tours: tuple[Tour, ...], tour: Tour) -> Tour | None:
+    """Return the tour after this one in the index's order, so a last step leads on."""
+    ids = [other.id for other in tours]
+    position = ids.index(tour.id) if tour.id in ids else len(ids)
+    return tours[position + 1] if position + 1 < len(tours) else None
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """One term on the glossary page, with the steps whose prose uses it."""
+
+    key: str
+    slug: str
+    heading: str
+    definition: str
+    steps: tuple[tuple[Tour, Step | None], ...]
+
+
+def glossary_entries(tours: tuple[Tour, ...]) -> list[GlossaryEntry]:
+    """List every glossary term, alphabetically, with the steps that use it.
+
+    A term used in a tour's introduction lists the tour (its step is None).
+    """
+    uses: dict[str, list[tuple[Tour, Step | None]]] = {key: [] for key in GLOSSARY}
+    for tour in tours:
+        for key in glossary_uses(tour.intro_markdown):
+            uses[key].append((tour, None))
+        for step in tour.steps:
+            for key in glossary_uses(step.prose_markdown):
+                uses[key].append((tour, step))
+    return [
+        GlossaryEntry(
+            key, term_slug(key), term_heading(key), GLOSSARY[key], tuple(uses[key])
+        )
+        for key in sorted(GLOSSARY)
+    ]
+
+
+def read_step_code(step: Step) -> tuple[str, ...]:
+    """Return the source lines a step shows, so search finds what is on screen."""
+    return resolve_symbol(step.symbol).lines
 
 
 ERROR_HEADLINES = {

@@ -19,6 +19,7 @@ from walkthrough.framework.exceptions import HTTPException, NotFound
 from walkthrough.framework.globals import request
 from walkthrough.framework.helpers import jsonify
 from walkthrough.framework.wrappers import Response
+from walkthrough.framing import refused_framer
 from walkthrough.links import AssetFingerprints, ServedLinks
 from walkthrough.live import (
     DEFAULT_MAX_PROBES,
@@ -61,6 +62,9 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors {frame_ancestors}"
 )
+
+# The refused-frame page: the site's usual policy, but any page may frame it.
+REFUSAL_POLICY = CONTENT_SECURITY_POLICY.format(frame_ancestors="*")
 
 
 class TourNotInstalled(NotFound):
@@ -154,7 +158,8 @@ class Site:
 
     def embed_tour(self, tour_id: str) -> Response:
         """Show a tour without the site's header, for a wiki's iframe."""
-        return self.tour(tour_id, embedded=True)
+        refusal = self.frame_refusal(self.links.url_for("tour", tour_id=tour_id))
+        return refusal or self.tour(tour_id, embedded=True)
 
     def embed_step(self, tour_id: str, step_id: str) -> Response:
         """Show a step without the site's header, for a wiki's iframe.
@@ -162,7 +167,32 @@ class Site:
         Links between steps are relative, so a reader who moves on inside
         the frame stays in the frameless view.
         """
-        return self.step(tour_id, step_id, embedded=True)
+        full_url = self.links.url_for("step", tour_id=tour_id, step_id=step_id)
+        refusal = self.frame_refusal(full_url)
+        return refusal or self.step(tour_id, step_id, embedded=True)
+
+    def frame_refusal(self, full_url: str) -> Response | None:
+        """Explain, inside the frame, that its page may not frame the site.
+
+        The browser would refuse the frame and show a grey error; this page
+        may be framed anywhere (it shows no content of the site, only a link
+        out), so the wiki's reader learns why and its editor how to fix it.
+        """
+        headers = {
+            name: request.headers.get(name, "")
+            for name in ("sec-fetch-dest", "referer")
+        }
+        self_origin = f"{request.scheme}://{request.host}"
+        framer = refused_framer(headers, self.frame_ancestors, self_origin)
+        if framer is None:
+            return None
+        page = self.pages.render_frame_refused(
+            self.links, framer=framer, allowed=self.frame_ancestors, full_url=full_url
+        )
+        response = Response(page.body, 200, content_type=HTML)
+        response.headers.set("Content-Security-Policy", REFUSAL_POLICY)
+        response.headers.set("Cache-Control", "no-store")
+        return response
 
     def find_tour(self, tour_id: str) -> Tour:
         """Return the tour or raise 404 naming it (or what it needs installed)."""
@@ -198,6 +228,12 @@ class Site:
         response = jsonify(entries)
         response.add_etag()
         return response.make_conditional(request)
+
+    def glossary(self) -> Response:
+        """Show every glossary term with its definition and the steps using it."""
+        tours = tuple(self.library.tours())
+        render = partial(self.pages.render_glossary, tours, self.links)
+        return self.cached_page(("glossary",), tours, render)
 
     def probe_page(self) -> Response:
         """Show the probe: apps and scenarios to run, and the chains they light."""
@@ -246,8 +282,13 @@ class Site:
         return probe
 
     def add_security_headers(self, response: Response) -> Response:
-        """Send the policy headers with every response (an after_request hook)."""
-        response.headers.set("Content-Security-Policy", self.security_policy())
+        """Send the policy headers with every response (an after_request hook).
+
+        A response that set its own policy keeps it: only the page explaining
+        a refused frame does, so that it may show inside that frame.
+        """
+        if "Content-Security-Policy" not in response.headers:
+            response.headers.set("Content-Security-Policy", self.security_policy())
         response.headers.set("X-Content-Type-Options", "nosniff")
         response.headers.set("Referrer-Policy", "same-origin")
         return response
@@ -384,6 +425,7 @@ def create_app(
     app.add_url_rule("/probe", "probe", site.probe_page)
     app.add_url_rule("/probe/stream", "probe_stream", site.probe_stream)
     app.add_url_rule("/probe/run", "probe_run", site.probe_run)
+    app.add_url_rule("/glossary", "glossary", site.glossary)
     app.add_url_rule("/search", "search", site.search_page)
     app.add_url_rule("/search-index.json", "search_index", site.search_index_json)
     app.add_url_rule("/healthz", "healthz", site.healthz)

@@ -29,6 +29,8 @@ PAGES = [
     "/tours/startup/serve-forever",
     "/tours/routing/converter-args",
     "/search?q=environ",
+    "/glossary",
+    "/tours/request/pop",
     "/probe",
     "/embed/tours/request/",
     "/embed/tours/request/environ",

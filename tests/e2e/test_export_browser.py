@@ -132,6 +132,7 @@ def test_every_recorded_run_replays_its_stages_in_order(
     else:
         page.locator(f'input[name="scenario"][value="{scenario}"]').check()
         expect(page.locator("#probe-run")).to_have_text("Replay this run")
+    page.get_by_label("Show it at reading speed").uncheck()  # the order, not the pace
     page.locator("#probe-run").click()
     expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     lit = page.locator(".probe-steps li.is-lit")
@@ -161,6 +162,7 @@ def test_probe_replays_from_disk_and_links_to_code(
     watch = PageWatch(page, export_url)
     page.goto(export_url + "probe.html?mode=startup")
     expect(page.get_by_label("the server starting")).to_be_checked()
+    page.get_by_label("Show it at reading speed").uncheck()  # the order, not the pace
     page.locator("#probe-run").click()
     expect(page.locator("#probe-status")).to_contain_text(
         "the server is up", timeout=RUN_TIMEOUT_MS
@@ -179,6 +181,7 @@ def test_probe_source_opens_beside_the_trace_over_http(
 ) -> None:
     watch = PageWatch(page, static_host)
     page.goto(static_host + "probe.html")
+    page.get_by_label("Show it at reading speed").uncheck()  # the order, not the pace
     page.locator("#probe-run").click()
     expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     page.locator(".probe-steps li.is-lit a").first.click()
@@ -215,6 +218,9 @@ def test_static_copy_pages_pass_axe(page: Page, static_host: str, path: str) -> 
     watch = PageWatch(page, static_host)
     page.goto(static_host + path)
     if path == "probe.html":
+        page.get_by_label(
+            "Show it at reading speed"
+        ).uncheck()  # the order, not the pace
         page.locator("#probe-run").click()
         expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     if path.startswith("search"):

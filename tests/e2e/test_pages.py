@@ -11,7 +11,7 @@ STEP_URL = re.compile(r"/tours/request/[^/]+$")
 
 def test_index_to_a_tour_then_steps_by_keyboard(page: Page, watch) -> None:
     page.goto("/")
-    expect(page.locator(".chain .node").first).to_be_visible()
+    expect(page.locator(".chain-wide .node").first).to_be_visible()
     page.locator('.tour-card h3 a[href$="/tours/request/"]').click()
     expect(page).to_have_url(re.compile(r"/tours/request/$"))
     page.get_by_role("link", name="Start the tour →").click()
@@ -63,6 +63,6 @@ def test_startup_tour_links_to_its_live_run(page: Page, watch) -> None:
         "the server is up and serving", timeout=15_000
     )
     expect(
-        page.locator('.chain .node[data-step="startup/serve-forever"]')
+        page.locator('.chain-wide .node[data-step="startup/serve-forever"]')
     ).to_have_class(re.compile(r"\bis-lit\b"))
     watch.assert_clean()

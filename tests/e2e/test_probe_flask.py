@@ -89,6 +89,7 @@ def test_real_flask_lights_the_flask_tours_chain(
     expect(page.locator('.probe-steps ol[data-tour="request"]')).to_be_hidden()
 
     page.locator('input[name="scenario"][value="hello"]').check()
+    page.get_by_label("Show it at reading speed").uncheck()  # the order, not the pace
     page.get_by_role("button", name="Run the probe").click()
     expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     expect(page.locator('#probe-summary [data-field="status"]')).to_have_text("200")
@@ -114,11 +115,12 @@ def test_a_flask_startup_lights_app_run_to_serve_forever(
 ) -> None:
     page.goto("/probe?app=flask&mode=startup")
     expect(page.get_by_label("Real Flask")).to_be_checked()
+    page.get_by_label("Show it at reading speed").uncheck()  # the order, not the pace
     page.get_by_role("button", name="Trace the server starting").click()
     expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     for step in ("flask-run", "run-simple", "make-server", "serve-forever"):
         expect(
-            page.locator(f'{FLASK_CHAIN} .node[data-step="flask/{step}"]')
+            page.locator(f'{FLASK_CHAIN} .chain-wide .node[data-step="flask/{step}"]')
         ).to_have_class(re.compile(r"\bis-lit\b"), timeout=RUN_TIMEOUT_MS)
     watch.assert_clean()
 
@@ -141,6 +143,7 @@ def test_serve_with_app_offers_the_readers_own_app(
     expect(page.locator("#probe-scenarios")).to_be_hidden()
     expect(page.get_by_label("the server starting")).to_be_disabled()
     page.locator("#probe-path").fill("/hello/ada")
+    page.get_by_label("Show it at reading speed").uncheck()  # the order, not the pace
     page.get_by_role("button", name="Run the probe").click()
     expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     expect(page.locator('#probe-summary [data-field="status"]')).to_have_text("200")

@@ -61,6 +61,7 @@ def first_entered(stages: list[dict], tour: str) -> list[str]:
 def run_scenario(page: Page, scenario: str) -> None:
     """Pick a scenario, press Run, and wait for the done summary."""
     page.locator(f'input[name="scenario"][value="{scenario}"]').check()
+    page.get_by_label("Show it at reading speed").uncheck()  # the order, not the pace
     page.get_by_role("button", name="Run the probe").click()
     expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
 
@@ -91,7 +92,7 @@ def test_hello_lights_every_stage_in_order_then_replays(
     last_item = page.locator(f'.probe-steps li[data-step="{last}"]')
     expect(last_item).to_have_class(re.compile(r"\bis-lit\b"))
     expect(last_item.locator(".stage-time")).to_have_text(re.compile(r"^\d+\.\d\d ms$"))
-    expect(page.locator(f'.chain .node[data-step="{last}"]')).to_have_class(
+    expect(page.locator(f'.chain-wide .node[data-step="{last}"]')).to_have_class(
         re.compile(r"\bis-lit\b")
     )
 
@@ -112,7 +113,7 @@ def test_hello_lights_every_stage_in_order_then_replays(
     expect(last_item).to_have_class(re.compile(r"\bis-lit\b"))
     page.keyboard.press("ArrowLeft")
     expect(last_item).not_to_have_class(re.compile(r"\bis-lit\b"))
-    expect(page.locator(f'.chain .node[data-step="{last}"]')).not_to_have_class(
+    expect(page.locator(f'.chain-wide .node[data-step="{last}"]')).not_to_have_class(
         re.compile(r"\bis-lit\b")
     )
     page.get_by_role("button", name="Next event").click()
@@ -149,6 +150,7 @@ def test_a_new_run_replaces_one_still_streaming(page: Page, watch) -> None:
     page.route("**/probe/stream?mode=startup*", lambda route: held.append(route))
     page.goto("/probe?mode=startup")
     expect(page.locator('input[name="mode"][value="startup"]')).to_be_checked()
+    page.get_by_label("Show it at reading speed").uncheck()  # the order, not the pace
     page.get_by_role("button", name="Trace the server starting").click()
     expect(page.locator("#probe-run")).to_have_attribute("aria-busy", "true")
 

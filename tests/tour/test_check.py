@@ -33,6 +33,10 @@ BROKEN_FAULTS = [
     "broken/broken_link.md:16: link 'notes.md' is neither a step link "
     "('#step', 'tour#step', 'tour') nor an absolute URL",
     "broken/duplicate_step.md:12: duplicate step id 'same' (first used on line 5)",
+    "broken/eaten_names.md:12: 'App.__call__' reads as emphasis in CommonMark "
+    "(GitHub shows 'App.**call**'); write it as code: `App.__call__`",
+    "broken/eaten_names.md:13: '__init__' reads as emphasis in CommonMark "
+    "(GitHub shows '**init**'); write it as code: `__init__`",
     "broken/missing_block.md:5: step 'A heading with prose but no step "
     "block' has no ```step block right after its heading",
     "broken/missing_focus.md:5: focus text 'self.handle_two_requests()' not "

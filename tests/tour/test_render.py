@@ -20,6 +20,7 @@ from walkthrough.tour.render import (
     StepLink,
     TourLibrary,
     TourLookupError,
+    find_eaten_names,
     find_links,
     make_environment,
     parse_step_link,
@@ -34,9 +35,10 @@ def site_url(tour_id: str, step_id: str | None) -> str:
 def _dfn(text: str, term: str) -> str:
     """Return the HTML expected for a known glossary term."""
     definition = GLOSSARY[term]
+    slug = term.replace(" ", "-")
     return (
-        f'<dfn class="term" tabindex="0" title="{definition}" data-term="{term}" '
-        f'data-definition="{definition}">{text}</dfn>'
+        f'<dfn class="term" tabindex="0" data-term="{term}" '
+        f'data-definition="{definition}" aria-describedby="term-{slug}">{text}</dfn>'
     )
 
 
@@ -91,6 +93,36 @@ def test_prose_is_inert_and_links_resolve(markdown: str, expected: str) -> None:
     assert renderer.render(markdown, tour_id="serving").strip() == expected
 
 
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("[App.__call__](#a)", '<p><a href="#a">App.__call__</a></p>'),
+        ("its __init__ runs", "<p>its __init__ runs</p>"),
+        ("Handler.__init__ and self._x_", "<p>Handler.__init__ and self._x_</p>"),
+        ("Flask 1.x's __ident_func__.", "<p>Flask 1.x's __ident_func__.</p>"),
+        ("_lookup_req_object", "<p>_lookup_req_object</p>"),
+        # Emphasis that is not a Python name still works.
+        ("an _emphasised_ word", "<p>an <em>emphasised</em> word</p>"),
+        ("a **strong** word", "<p>a <strong>strong</strong> word</p>"),
+    ],
+)
+def test_prose_keeps_python_names_literal(markdown: str, expected: str) -> None:
+    assert ProseRenderer().render(markdown).strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("markdown", "expected"),
+    [
+        ("[App.__call__](#a)", [(0, "App.__call__", "App.**call**")]),
+        ("one\nthe __init__ runs", [(1, "__init__", "**init**")]),
+        ("self._x_ here", [(0, "self._x_", "self.*x*")]),
+        ("`App.__call__` and _emphasis_ and **strong**", []),
+    ],
+)
+def test_find_eaten_names(markdown: str, expected: list[tuple[int, str, str]]) -> None:
+    assert [tuple(found) for found in find_eaten_names(markdown)] == expected
+
+
 def test_prose_without_resolver_keeps_step_links() -> None:
     assert ProseRenderer().render("[x](#a)") == '<p><a href="#a">x</a></p>\n'
 
@@ -128,6 +160,7 @@ def test_parse_step_link(href: str, expected: StepLink | None) -> None:
             [(0, "#x", "a"), (1, "t#y", "b c"), (3, "https://e.org", "d")],
         ),
         ("[bad](javascript:x) [ok](#ok)", [(0, "#ok", "ok")]),
+        ("[context\nvariable](glossary:)", [(0, "glossary:", "context variable")]),
     ],
 )
 def test_find_links_reports_lines(

@@ -1,8 +1,9 @@
 """The two contexts: ``AppContext`` (app, ``g``), ``RequestContext`` (request).
 
 ``wsgi_app`` pushes a RequestContext (app context, request, session, then
-``match_request``) and pops it in ``finally``. Flask 3.1's ``flask.ctx``; 3.2
-merged them, we keep two: a shell or job needs an app without a request."""
+``match_request``) and pops it in ``finally``. Flask 3.1's ``flask.ctx``; Flask's
+main branch (the unreleased 3.2) merges them, we keep two: a shell or job needs
+an app without a request."""
 
 from __future__ import annotations
 
@@ -132,8 +133,8 @@ class RequestContext:
     def push(self) -> None:
         """Push the app context if needed, then this one; open session, match URL.
 
-        The order is the seeds': app context first, so the session interface
-        and the URL converters can already use ``current_app``.
+        The order is Flask's, now as in 1.x: app context first, so the session
+        interface and the URL converters can already use ``current_app``.
         """
         app_ctx: AppContext | None = _cv_app.get(None)
         if app_ctx is None or app_ctx.app is not self.app:

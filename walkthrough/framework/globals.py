@@ -2,7 +2,8 @@
 
 Each is a ``LocalProxy`` over one of two ``ContextVar``s that ``AppContext.push``
 and ``RequestContext.push`` set (see ``ctx.py``), as in ``flask.globals``.
-Left out: Flask's deprecated ``_app_ctx_stack``/``_request_ctx_stack`` shims.
+No ``_app_ctx_stack``/``_request_ctx_stack``: Flask 2.2 deprecated those, 3.0
+removed them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Context-local storage: one ``request`` per thread, task and generator.
 
-Werkzeug 1.x kept a ``Local`` (a dict keyed by thread ident) and a
+Werkzeug 1.0 and older kept a ``Local`` (a dict keyed by thread ident) and a
 ``LocalStack`` (a list per ident), cleaning idents up after each request;
 ``contextvars`` does that in CPython, asyncio included, leaving ``LocalProxy``."""
 
@@ -15,7 +15,7 @@ class LocalProxy:
 
     ``request.path`` looks the current request up on each access, so one
     module-level name can serve every thread at once. Werkzeug's proxy forwards
-    ~50 operators; these are the ones the framework and its views need.
+    over 90 special methods; these are the ones the framework and its views need.
     """
 
     __slots__ = ("_local", "_name", "_unbound_message")

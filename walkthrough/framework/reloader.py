@@ -1,6 +1,6 @@
 """Restart the server when a Python file changes: ``run_simple(use_reloader=True)``.
 
-The seeds' ``run_simple`` hands this to Werkzeug's ``_reloader``. The same
+Werkzeug's ``run_simple`` hands this to its ``_reloader`` module. The same
 plan here: a parent process binds the socket once and keeps restarting a
 child that serves on it; the child watches the files of every loaded module
 and exits with ``RESTART_EXIT_CODE`` when one changes. Left out: Werkzeug's

@@ -1,11 +1,12 @@
 """Read a request body for ``wsgi.input``; frame a response body for the wire.
 
-Readers, part of the ``make_environ`` step: Werkzeug's ``LimitedStream``
-does the same for Content-Length; we add the chunked decoder Werkzeug's dev
-server lacks. Both are raw streams under ``io.BufferedReader``, which
-supplies ``read``, ``readline`` and iteration, so PEP 3333's input methods
-come for free, and neither reads a byte past the body's end. Writers, used
-by ``write``: one small class per framing, as in h11.
+Readers, part of the ``make_environ`` step. Werkzeug's dev server passes its
+raw ``rfile`` for a Content-Length body (its ``Request`` caps it later with
+``LimitedStream``) and decodes chunked ones with ``DechunkedInput``; ours bounds
+both before the app sees them. Both are raw streams under ``io.BufferedReader``,
+which supplies ``read``, ``readline`` and iteration, so PEP 3333's input
+methods come for free, and neither reads a byte past the body's end. Writers,
+used by ``write``: one small class per framing, as in h11.
 """
 
 from __future__ import annotations

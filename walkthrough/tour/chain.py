@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from walkthrough.tour.content import Tour
+from walkthrough.tour.content import Step, Tour
 
 BOX_WIDTH = 132
 BOX_HEIGHT = 30
@@ -19,6 +19,9 @@ GAP_Y = 16
 LANE_LABEL_HEIGHT = 26
 LANE_GAP = 22
 BOXES_PER_ROW = 8
+# A phone's picture: two boxes a row, so it fits the screen at a readable size
+# instead of scrolling sideways with most of each lane out of sight.
+NARROW_BOXES_PER_ROW = 2
 MARGIN = 8
 
 
@@ -56,7 +59,9 @@ class ChainPicture:
     box_height: int = BOX_HEIGHT
 
 
-def layout_chain(tours: Iterable[Tour]) -> ChainPicture:
+def layout_chain(
+    tours: Iterable[Tour], *, per_row: int = BOXES_PER_ROW
+) -> ChainPicture:
     """Place each tour's chain stages left to right, wrapping long lanes."""
     lanes = []
     top = MARGIN
@@ -65,24 +70,22 @@ def layout_chain(tours: Iterable[Tour]) -> ChainPicture:
         if not stages:
             continue
         boxes = tuple(
-            place_box(tour, step.id, step.chain, step.title, index, top)
+            place_box(tour, step, index, top, per_row)
             for index, step in enumerate(stages)
         )
         lanes.append(ChainLane(tour.id, tour.title, top + 16, boxes, edges(boxes)))
-        rows = (len(boxes) + BOXES_PER_ROW - 1) // BOXES_PER_ROW
+        rows = (len(boxes) + per_row - 1) // per_row
         top += LANE_LABEL_HEIGHT + rows * (BOX_HEIGHT + GAP_Y) + LANE_GAP
-    width = 2 * MARGIN + BOXES_PER_ROW * BOX_WIDTH + (BOXES_PER_ROW - 1) * GAP_X
+    width = 2 * MARGIN + per_row * BOX_WIDTH + (per_row - 1) * GAP_X
     return ChainPicture(width=width, height=top, lanes=tuple(lanes))
 
 
-def place_box(
-    tour: Tour, step_id: str, label: str, title: str, index: int, top: int
-) -> ChainBox:
+def place_box(tour: Tour, step: Step, index: int, top: int, per_row: int) -> ChainBox:
     """Put the ``index``-th stage of a lane in its row and column."""
-    row, column = divmod(index, BOXES_PER_ROW)
+    row, column = divmod(index, per_row)
     x = MARGIN + column * (BOX_WIDTH + GAP_X)
     y = top + LANE_LABEL_HEIGHT + row * (BOX_HEIGHT + GAP_Y)
-    return ChainBox(tour.id, step_id, label, title, x, y)
+    return ChainBox(tour.id, step.id, str(step.chain), step.title, x, y)
 
 
 def edges(boxes: tuple[ChainBox, ...]) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ from walkthrough.tour.glossary import GLOSSARY, lookup_term
 from walkthrough.tour.render import (
     GLOSSARY_SCHEME,
     LinkRef,
+    find_eaten_names,
     find_links,
     link_scheme,
     parse_step_link,
@@ -81,11 +82,11 @@ def check_tour(tour: Tour, tours: list[Tour]) -> list[Fault]:
     # A tour whose package is missing still has its links checked (they need no
     # import); its symbols cannot be, and `main` reports it as skipped.
     is_readable = not missing_packages(tour)
-    faults = list(_link_faults(tour, tour.intro_markdown, tour.intro_line, tours))
+    faults = list(_prose_faults(tour, tour.intro_markdown, tour.intro_line, tours))
     for step in tour.steps:
         if is_readable:
             faults += _symbol_faults(tour, step.line, step.symbol, step.focus)
-        faults += _link_faults(tour, step.prose_markdown, step.prose_line, tours)
+        faults += _prose_faults(tour, step.prose_markdown, step.prose_line, tours)
     return faults
 
 
@@ -115,14 +116,20 @@ def _symbol_faults(
     ]
 
 
-def _link_faults(
+def _prose_faults(
     tour: Tour, markdown: str, first_line: int, tours: list[Tour]
 ) -> Iterator[Fault]:
-    """Report step links to nothing, unknown glossary terms and unusable links."""
+    """Report bad links, unknown glossary terms and names eaten by emphasis."""
     for link in find_links(markdown):
         problem = link_problem(link, tour, tours)
         if problem is not None:
             yield Fault(tour.path, first_line + link.line, problem)
+    for eaten in find_eaten_names(markdown):
+        message = (
+            f"{eaten.name!r} reads as emphasis in CommonMark (GitHub shows "
+            f"{eaten.shown!r}); write it as code: `{eaten.name}`"
+        )
+        yield Fault(tour.path, first_line + eaten.line, message)
 
 
 def link_problem(link: LinkRef, tour: Tour, tours: list[Tour]) -> str | None:

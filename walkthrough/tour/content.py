@@ -35,7 +35,7 @@ TOML_POSITION_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of documen
 TOUR_KEYS = ("id", "order", "requires", "summary", "title")
 # A required package is named as it is imported (`flask`), one dotted name each.
 IMPORT_NAME_RE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
-STEP_KEYS = ("chain", "focus", "id", "symbol")
+STEP_KEYS = ("also", "chain", "focus", "id", "phase", "symbol")
 
 
 class ContentError(Exception):
@@ -64,6 +64,8 @@ class Step:
     prose_markdown: str
     line: int
     prose_line: int
+    also: tuple[str, ...] = ()
+    phase: str | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,35 @@ class Tour:
     def step(self, step_id: str) -> Step | None:
         """Find a step by id, so callers need not scan `steps` themselves."""
         return next((step for step in self.steps if step.id == step_id), None)
+
+    def phases(self) -> list[Phase]:
+        """Group the steps into phases: a step's `phase` opens a new one.
+
+        Steps before the first `phase` (or in a tour without any) form one
+        untitled group, so a short tour reads as a plain list.
+        """
+        groups: list[Phase] = []
+        for position, step in enumerate(self.steps, start=1):
+            if not groups or step.phase is not None:
+                groups.append(Phase(step.phase, position, []))
+            groups[-1].steps.append(step)
+        return groups
+
+    def phase_of(self, step: Step) -> Phase | None:
+        """Return the titled phase a step belongs to, or None."""
+        for phase in self.phases():
+            if step in phase.steps and phase.title is not None:
+                return phase
+        return None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A run of steps under one title: where in a long tour a step sits."""
+
+    title: str | None
+    first_position: int
+    steps: list[Step]
 
 
 @dataclass(frozen=True)
@@ -331,8 +362,10 @@ def _parse_step(section: _Section, lines: list[str], path: Path) -> Step:
         id=table.slug("id"),
         title=section.title,
         symbol=_step_symbol(table),
-        focus=_step_focus(table),
+        focus=_string_list(table, "focus"),
         chain=table.string("chain"),
+        also=_string_list(table, "also"),
+        phase=table.string("phase"),
         prose_markdown=prose,
         line=section.heading_line,
         prose_line=prose_line,
@@ -347,14 +380,14 @@ def _step_symbol(table: _Table) -> str:
     return symbol
 
 
-def _step_focus(table: _Table) -> tuple[str, ...]:
-    """Return the focus texts as a tuple, accepting one string or a list."""
-    focus = table.values.get("focus", [])
-    texts = [focus] if isinstance(focus, str) else focus
+def _string_list(table: _Table, key: str) -> tuple[str, ...]:
+    """Return `focus` or `also` as a tuple, accepting one string or a list."""
+    value = table.values.get(key, [])
+    texts = [value] if isinstance(value, str) else value
     if not isinstance(texts, list) or not all(
         isinstance(text, str) and text.strip() for text in texts
     ):
-        table.fail("focus", "'focus' must be a non-empty string or a list of them")
+        table.fail(key, f"{key!r} must be a non-empty string or a list of them")
     return tuple(texts)
 
 

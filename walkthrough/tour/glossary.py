@@ -73,6 +73,18 @@ GLOSSARY: Mapping[str, str] = MappingProxyType(
     }
 )
 _SEPARATORS_RE = re.compile(r"[\s_-]+")
+# Terms written in capitals wherever they appear as a heading.
+ACRONYMS = frozenset({"wsgi", "sse"})
+
+
+def term_slug(key: str) -> str:
+    """Return a glossary key as an HTML id part: `accept loop` → `accept-loop`."""
+    return _SEPARATORS_RE.sub("-", key.strip().lower())
+
+
+def term_heading(key: str) -> str:
+    """Return a glossary key as the glossary page shows it: `WSGI`, `endpoint`."""
+    return key.upper() if key in ACRONYMS else key
 
 
 def normalise_term(term: str) -> str:

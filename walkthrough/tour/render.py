@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markupsafe import Markup
 from pygments import highlight as pygments_highlight
@@ -37,7 +38,7 @@ from walkthrough.tour.content import (
     sort_tours,
     tour_files,
 )
-from walkthrough.tour.glossary import GLOSSARY, lookup_term
+from walkthrough.tour.glossary import GLOSSARY, lookup_term, term_slug
 from walkthrough.tour.requirements import (
     UnavailableTour,
     installed_versions,
@@ -54,6 +55,7 @@ from walkthrough.tour.source import (
     missing_focus,
     resolve_symbol,
     source_file,
+    source_origin,
     stylesheet,
 )
 
@@ -67,6 +69,8 @@ EXTERNAL_REL = "noopener noreferrer"
 # A folder stamp no real folder has: the first look always lists the folder.
 NEVER_SEEN: Stamp = (-2, -2)
 _SCHEME_RE = re.compile(r"([^/?#]*):")
+# A Python name that starts with an underscore: `__call__`, `_get_current_object`.
+_UNDERSCORE_NAME_RE = re.compile(r"_+[A-Za-z0-9]\w*")
 _STEP_LINK_RE = re.compile(
     rf"(?P<tour>{SLUG_RE.pattern})?(?:#(?P<step>{SLUG_RE.pattern}))?"
 )
@@ -106,6 +110,7 @@ class RenderedStep:
     last_line: int
     file: str
     display_file: str
+    origin: str | None
     symbol: str
     qualname: str
     position: int
@@ -201,12 +206,14 @@ class ProseRenderer:
             token.attrs = {"class": "term term-unknown"}
             return _retag(token, "span")
         key, definition = found
+        # One popup (CSS, from data-definition), no `title` tooltip on top of
+        # it; screen readers get the same words from the page's hidden list.
         token.attrs = {
             "class": "term",
             "tabindex": "0",
-            "title": definition,
             "data-term": key,
             "data-definition": definition,
+            "aria-describedby": f"term-{term_slug(key)}",
         }
         return _retag(token, "dfn")
 
@@ -226,8 +233,35 @@ def make_markdown() -> MarkdownIt:
     """Return a CommonMark parser with raw HTML off and only safe link schemes."""
     markdown = MarkdownIt("commonmark", {"html": False})
     markdown.validateLink = is_allowed_link
+    markdown.inline.ruler.before("emphasis", "python_name", _python_name)
     markdown.core.ruler.push("walkthrough_link_text", _remember_link_text)
     return markdown
+
+
+def is_python_name(name: str, before: str) -> bool:
+    """Tell whether `name`, after the character `before`, reads as Python.
+
+    A dunder (`__call__`) or an attribute after a dot (`App._private_`) is a
+    name in a tour about Python, never emphasis: CommonMark alone would show
+    `App.__call__` as "App." and a bold "call".
+    """
+    is_dunder = len(name) > 4 and name.startswith("__") and name.endswith("__")
+    return before == "." or is_dunder
+
+
+def _python_name(state: StateInline, silent: bool) -> bool:
+    """Read a Python name at an underscore as text (a markdown-it inline rule)."""
+    position = state.pos
+    before = state.src[position - 1] if position > 0 else " "
+    match = _UNDERSCORE_NAME_RE.match(state.src, position)
+    if match is None or before.isalnum() or before == "_":
+        return False
+    if not is_python_name(match.group(), before):
+        return False
+    if not silent:
+        state.push("text", "", 0).content = match.group()
+    state.pos = match.end()
+    return True
 
 
 def _remember_link_text(state: StateCore) -> None:
@@ -268,6 +302,63 @@ def find_links(markdown: str) -> list[LinkRef]:
     return found
 
 
+class EatenName(NamedTuple):
+    """A name plain CommonMark would turn into emphasis: its 0-based line."""
+
+    line: int
+    name: str
+    shown: str
+
+
+def find_eaten_names(markdown: str) -> list[EatenName]:
+    """Return Python names that plain CommonMark reads as emphasis, for `check`.
+
+    The site's renderer keeps them literal, but a tour file is also read on
+    GitHub and in editors, where `App.__call__` shows as "App.**call**".
+    """
+    found = []
+    for block in MarkdownIt("commonmark").parse(markdown):
+        line = block.map[0] if block.map else 0
+        children = block.children or []
+        for index, token in enumerate(children):
+            if token.type in ("softbreak", "hardbreak"):
+                line += 1
+            eaten = _eaten_name(children, index)
+            if eaten is not None:
+                found.append(EatenName(line, *eaten))
+    return found
+
+
+def _eaten_name(children: list[Token], index: int) -> tuple[str, str] | None:
+    """Return (name, as shown) if children[index] opens emphasis around a name."""
+    token = children[index]
+    if token.type not in ("em_open", "strong_open") or "_" not in token.markup:
+        return None
+    inner = children[index + 1] if index + 1 < len(children) else None
+    if inner is None or inner.type != "text" or not inner.content.isidentifier():
+        return None
+    previous = children[index - 1].content if index and children[index - 1] else ""
+    prefix = re.search(r"[\w.]*$", previous)
+    before = prefix.group() if prefix else ""
+    name = f"{token.markup}{inner.content}{token.markup}"
+    if not is_python_name(name, before[-1:] or " "):
+        return None
+    stars = "*" * len(token.markup)
+    return before + name, f"{before}{stars}{inner.content}{stars}"
+
+
+def glossary_uses(markdown: str) -> list[str]:
+    """Return the glossary keys a piece of prose links to, in order, once each."""
+    keys: dict[str, None] = {}
+    for link in find_links(markdown):
+        if link.href.startswith(GLOSSARY_SCHEME):
+            term = unquote(link.href.removeprefix(GLOSSARY_SCHEME)) or link.text
+            found = lookup_term(term)
+            if found is not None:
+                keys[found[0]] = None
+    return list(keys)
+
+
 def make_environment(
     template_dirs: Iterable[str | os.PathLike[str]],
     *,
@@ -289,6 +380,7 @@ def make_environment(
     environment.filters["markdown"] = ProseRenderer(resolve_link).markup
     environment.globals.update(stylesheet=stylesheet, themes=tuple(THEMES))
     environment.globals["glossary"] = GLOSSARY
+    environment.filters["term_slug"] = term_slug
     environment.globals["installed_versions"] = installed_versions
     return environment
 
@@ -479,6 +571,7 @@ class TourLibrary:
             last_line=source.last_line,
             file=source.file,
             display_file=source.display_file,
+            origin=source_origin(source.module, source.file),
             symbol=step.symbol,
             qualname=source.qualname,
             position=position + 1,

@@ -11,9 +11,12 @@ from __future__ import annotations
 import ast
 import functools
 import importlib
+import importlib.metadata
 import inspect
 import os
+import platform
 import sys
+import sysconfig
 import tokenize
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -98,6 +101,34 @@ def display_path(module: str, file: str) -> str:
     name = module.replace(".", "/")
     is_package = os.path.basename(file) == "__init__.py"
     return f"{name}/__init__.py" if is_package else f"{name}.py"
+
+
+def source_origin(module: str, file: str) -> str | None:
+    """Name where a file comes from, when it is not this project's own code.
+
+    A learner's own Python may number `socketserver.py` differently, so the
+    panel says which one it shows: "Python 3.12.1", or "Werkzeug 3.1.9".
+    """
+    path = os.path.realpath(file)
+    if module.split(".")[0] == "walkthrough":
+        return None
+    purelib = os.path.realpath(sysconfig.get_paths()["purelib"])
+    stdlib = os.path.realpath(sysconfig.get_paths()["stdlib"])
+    if path.startswith(stdlib + os.sep) and not path.startswith(purelib + os.sep):
+        return f"Python {platform.python_version()}"
+    return _distribution_label(module.split(".")[0])
+
+
+@functools.cache
+def _distribution_label(package: str) -> str | None:
+    """Return "Name version" of the installed distribution providing a package."""
+    for name in importlib.metadata.packages_distributions().get(package, []):
+        try:
+            distribution = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        return f"{distribution.metadata['Name']} {distribution.version}"
+    return None
 
 
 def source_file(symbol: str) -> str:
