@@ -30,7 +30,7 @@
 
   // ---------------------------------------------------------------- ranking
   // A line-for-line copy of walkthrough/tour/search.py: the server computed
-  // every entry's terms; this scores them. tests/e2e/test_search_parity.py
+  // every entry's terms; this scores them. tests/e2e/test_search_ranking.py
   // checks both give the same order for a table of queries.
 
   const TERM_RE = /[^\s!-/:-@[-^`{-~\u3000-\u303f]+/gu;
