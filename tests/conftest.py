@@ -112,3 +112,10 @@ def translated_tour(tour_id: str, language: str = "zh") -> Tour:
 def zh_flask_tour() -> Tour:
     """The Flask tour with its Chinese titles and prose."""
     return translated_tour("flask")
+
+
+@pytest.fixture(scope="session")
+def zh_edition() -> list[Tour]:
+    """Every tour that has a Chinese translation, with its titles and prose."""
+    names = sorted(path.stem for path in (CONTENT / "zh").glob("*.md"))
+    return [translated_tour(name) for name in names]

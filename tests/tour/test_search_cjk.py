@@ -139,3 +139,16 @@ def test_english_terms_hold_no_pairs() -> None:
     entries = build_index([load_tour(CONTENT / "contexts.md")])
     terms = " ".join(" ".join(pair) for e in entries for pair in e.terms.values())
     assert terms.isascii()
+
+
+def test_the_chinese_edition_finds_the_contexts_tour(zh_edition: list[Tour]) -> None:
+    # Every translation there is, as /zh/search will index it.
+    tours = zh_edition
+    found = search(build_index(tours), "上下文")
+    contexts = [step for tour in tours if tour.id == "contexts" for step in tour.steps]
+    assert contexts, "no Chinese contexts tour"
+    titled = {("contexts", s.id) for s in contexts if "上下文" in s.title}
+    assert titled <= {(entry.tour_id, entry.step_id) for entry in found}
+    # Steps titled with the word come before those that only mention it.
+    in_title = ["上下文" in entry.title for entry in found]
+    assert in_title == sorted(in_title, reverse=True)
