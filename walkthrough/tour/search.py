@@ -194,7 +194,13 @@ def make_entry(tour: Tour, step: Step, code: Iterable[str]) -> SearchEntry:
 def build_index(
     tours: Iterable[Tour], read_code: CodeReader | None = None
 ) -> list[SearchEntry]:
-    """Make one entry per step of every tour, in tour order."""
+    """Make one entry per step of every tour, in tour order.
+
+    Any language: a translated edition passes its own tours (titles and prose
+    in that language, symbols and code as in English) and serves the result
+    as its own index. Chinese needs no switch; its characters are cut into
+    pairs wherever they appear.
+    """
     return [
         make_entry(tour, step, read_code(step) if read_code else ())
         for tour in tours
