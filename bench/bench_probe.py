@@ -1,17 +1,23 @@
 """Measure the live probe: what tracing costs, and how long a probe takes.
 
     .venv/bin/python bench/bench_probe.py [--requests 400] [--probes 40]
-        [--rounds 3]
+        [--rounds 3] [--tracing-only] [--interpreters] [--sink queue]
 
 1. Tracing, like for like, per app: the specimen on our threaded server,
    and its twin on real Flask on Werkzeug's threaded server (the probe's
    two targets), each hit by ``--requests`` sequential GETs, untraced and
    then with the probe's Tracer on the server thread (``trace_thread``, the
-   tours' watches plus the app's own code, a queue as the sink, as
-   ``RequestProbe`` does), so connection threads are traced too. Keep-alive
-   (one connection; ours only, Werkzeug closes every connection) and
-   ``Connection: close``. Best median of ``--rounds`` interleaved rounds, so
-   traced and untraced share the machine's weather; the aim is traced < 3x.
+   tours' watches plus the app's own code), so connection threads are traced
+   too. Stages go to a queue that a thread drains, as in ``RequestProbe``
+   (``--sink queue``), to a ``SimpleQueue`` (``simple``) or nowhere
+   (``none``: the tracer alone). Keep-alive (one connection; ours only,
+   Werkzeug closes every connection) and ``Connection: close``. Wall time
+   is the best median of ``--rounds`` interleaved rounds, so traced and
+   untraced share the machine's weather; CPU time (client and server share
+   the process) is the best mean, steadier on a busy machine. The aim:
+   traced at most 1.5x untraced on Python 3.12+ (``sys.monitoring``), 2.5x
+   on 3.11 (the profile hook). ``--interpreters`` runs this part under this
+   Python and under each ``.venv-3.1x`` that ``scripts/test.sh`` made.
 2. The runner in-process: ``RequestProbe.run()`` to ``done`` and to its end
    (``stop`` shuts the app's server), per app, with the tours' watches, and
    the specimen with none (its own views only): the cost of a server per probe.
@@ -36,6 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from walkthrough.live import watches_for
@@ -50,6 +57,11 @@ SOCKET_TIMEOUT_SECONDS = 30.0
 RUNNING_RE = re.compile(r"Running on http://127\.0\.0\.1:(\d+)/")
 PATH = "/users/42"
 STARTUP_PROBES = 8
+SINKS = {
+    "queue": "a queue.Queue a thread drains, as RequestProbe does",
+    "simple": "a queue.SimpleQueue a thread drains",
+    "none": "nowhere: the tracer alone",
+}
 
 
 @dataclass
@@ -62,15 +74,35 @@ class Timings:
     end: float
 
 
+def drained_queue(sink: str) -> queue.Queue | queue.SimpleQueue:
+    """Return a queue that a daemon thread empties until it gets ``None``.
+
+    As the probe's relay does; left full, a queue of stages would grow by
+    the thousand and make the garbage collector, not the tracer, the cost.
+    ``sink`` is ``queue`` (what ``RequestProbe`` uses) or ``simple`` (C).
+    """
+    stages = queue.SimpleQueue() if sink == "simple" else queue.Queue()
+
+    def drain() -> None:
+        for _ in iter(stages.get, None):
+            pass
+
+    threading.Thread(target=drain, daemon=True).start()
+    return stages
+
+
 def serve_target(
-    target: ProbeTarget, traced: bool
+    target: ProbeTarget, traced: bool, sink: str
 ) -> tuple[Any, threading.Thread, Tracer]:
-    """Start an app on its server; with ``traced``, under the Tracer."""
+    """Start an app on its server; with ``traced``, under the Tracer.
+
+    The tracer's sink is a queue a thread drains, as ``RequestProbe``'s is,
+    or with ``sink="none"`` nothing: the cost of the tracer alone.
+    """
     app = target.create_app()
     watched = watches_for(tours(), prefer_tour=target.request_tours)
-    tracer = Tracer(
-        with_own_code(watched, target.own_functions(app)), queue.Queue().put
-    )
+    put = (lambda event: None) if sink == "none" else drained_queue(sink).put
+    tracer = Tracer(with_own_code(watched, target.own_functions(app)), put)
     server = target.serve(app)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -88,9 +120,14 @@ def tours():
     return tours.cache
 
 
-def time_requests(port: int, count: int, *, keep_alive: bool) -> float:
-    """Send ``count`` sequential GETs; return the median seconds per request."""
+def time_requests(port: int, count: int, *, keep_alive: bool) -> tuple[float, float]:
+    """Send ``count`` sequential GETs; return median wall and mean CPU seconds.
+
+    Client and server share this process, so its CPU time per request is
+    the work of both, and barely moved by other processes on a busy machine.
+    """
     samples = []
+    cpu_start = time.process_time()
     connection = http.client.HTTPConnection(
         "127.0.0.1", port, timeout=SOCKET_TIMEOUT_SECONDS
     )
@@ -104,26 +141,28 @@ def time_requests(port: int, count: int, *, keep_alive: bool) -> float:
         if not keep_alive:
             connection.close()
     connection.close()
-    return statistics.median(samples)
+    return statistics.median(samples), (time.process_time() - cpu_start) / count
 
 
 def measure_tracing(
-    targets: list[ProbeTarget], requests: int, rounds: int
+    targets: list[ProbeTarget], requests: int, rounds: int, sink: str = "queue"
 ) -> dict[str, dict[str, float]]:
     """Return the best median per request, traced and not, per app and mode."""
     best: dict[str, dict[str, float]] = {}
     for _ in range(rounds):
         for target, traced in itertools.product(targets, (False, True)):
-            server, thread, tracer = serve_target(target, traced)
+            server, thread, tracer = serve_target(target, traced, sink)
             port = server.server_address[1]
             modes = (True, False) if target.id == "walkthrough" else (False,)
             for keep_alive in modes:
                 mode = "keep-alive" if keep_alive else "close"
-                seconds = time_requests(port, requests, keep_alive=keep_alive)
+                wall, cpu = time_requests(port, requests, keep_alive=keep_alive)
                 key = "traced" if traced else "untraced"
                 row = best.setdefault(f"{target.title} | {mode}", {})
-                row[key] = min(row.get(key, float("inf")), seconds)
+                row[key] = min(row.get(key, float("inf")), wall)
+                row[f"{key} cpu"] = min(row.get(f"{key} cpu", float("inf")), cpu)
             tracer.stop()
+            tracer.on_event(None)  # ends the thread that drains its queue
             server.shutdown()
             server.server_close()
             thread.join(5)
@@ -222,16 +261,52 @@ def p90(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=10)[-1]
 
 
-def print_tracing(best: dict[str, dict[str, float]], requests: int) -> None:
+def print_tracing(
+    best: dict[str, dict[str, float]], requests: int, sink: str = "queue"
+) -> None:
     """Print part 1: per-request time untraced vs traced, and the ratio."""
-    print(f"\n1. Tracing cost per request (GET {PATH}, n={requests}, best median)")
-    print("| app and server | connection | untraced ms | traced ms | traced/untraced |")
-    print("|---|---|---:|---:|---:|")
+    print(f"\n1. Tracing cost per request (GET {PATH}, n={requests}, best of rounds,")
+    print(f"   stages sent to: {SINKS[sink]})")
+    print("| app and server | connection | untraced ms | traced ms | ratio ", end="")
+    print("| CPU ms: untraced | traced | ratio |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for mode, row in best.items():
-        ratio = row["traced"] / row["untraced"]
+        wall = row["traced"] / row["untraced"]
+        cpu = row["traced cpu"] / row["untraced cpu"]
         print(
-            f"| {mode} | {ms(row['untraced'])} | {ms(row['traced'])} | {ratio:.2f}x |"
+            f"| {mode} | {ms(row['untraced'])} | {ms(row['traced'])} | {wall:.2f}x "
+            f"| {ms(row['untraced cpu'])} | {ms(row['traced cpu'])} | {cpu:.2f}x |"
         )
+
+
+def other_interpreters() -> list[Path]:
+    """Return the Pythons of the ``.venv-3.1x`` folders beside this checkout."""
+    root = Path(__file__).resolve().parent.parent
+    return sorted(root.glob(".venv-3.1[0-9]*/bin/python"))
+
+
+def print_tracing_here(targets: list[ProbeTarget], options: argparse.Namespace) -> None:
+    """Print part 1 under this Python only, headed by its version."""
+    print(f"\n## Python {sys.version.split()[0]} ({sys.executable})")
+    best = measure_tracing(targets, options.requests, options.rounds, options.sink)
+    print_tracing(best, options.requests, options.sink)
+
+
+def print_tracing_per_interpreter(
+    targets: list[ProbeTarget], options: argparse.Namespace
+) -> None:
+    """Print part 1 under this Python, then under each other one found."""
+    print_tracing_here(targets, options)
+    for python in other_interpreters():
+        if Path(sys.executable).resolve() == python.resolve():
+            continue
+        command = [str(python), __file__, "--tracing-only", "--sink", options.sink]
+        command += ["--requests", str(options.requests)]
+        command += ["--rounds", str(options.rounds)]
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=900, check=False
+        )
+        print(result.stdout + result.stderr, end="")
 
 
 def print_runner(results: dict[str, tuple[list[float], list[float]]]) -> None:
@@ -274,10 +349,23 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--probes", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--tracing-only", action="store_true", help="part 1 only, this Python"
+    )
+    parser.add_argument(
+        "--interpreters", action="store_true", help="part 1 on every .venv-3.1x too"
+    )
+    parser.add_argument(
+        "--sink", choices=SINKS, default="queue", help="where part 1's stages go"
+    )
     options = parser.parse_args()
     ours, flask = walkthrough_target(), flask_target()
-    best = measure_tracing([ours, flask], options.requests, options.rounds)
-    print_tracing(best, options.requests)
+    if options.interpreters:
+        print_tracing_per_interpreter([ours, flask], options)
+    else:
+        print_tracing_here([ours, flask], options)
+    if options.tracing_only:
+        return
     print_runner(
         {
             f"{target.title}, tours ({len(watched)} code objects)": time_runner(

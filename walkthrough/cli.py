@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 from walkthrough import __version__
@@ -20,6 +23,17 @@ from walkthrough import __version__
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEPTH_INDENT = "··"
+MAX_PORT = 65535
+CONTENT_HINT = "give --content, or $WALKTHROUGH_CONTENT, a folder of tours"
+# Exit statuses a shell gives a command killed by Ctrl-C or by a closed pipe.
+INTERRUPTED_EXIT = 130
+CLOSED_PIPE_EXIT = 141
+# What to say when the address cannot be bound, by errno.
+BIND_PROBLEMS = {
+    errno.EADDRINUSE: "the address is already in use (is another server running?)",
+    errno.EACCES: "permission denied (ports below 1024 need root)",
+    errno.EADDRNOTAVAIL: "this machine has no such address",
+}
 FLASK_HINT = " (for Flask: pip install 'walkthrough[flask]')"
 # Each worker admits up to ``ServerLimits.max_connections``: this bounds the sum.
 MAX_WORKERS = 32
@@ -88,14 +102,15 @@ def command_run(args: argparse.Namespace) -> int:
     except AppImportError as error:
         print(f"walkthrough run: {error}", file=sys.stderr)
         return 2
-    run_simple(
-        args.host,
-        args.port,
-        app,
-        log_requests=not args.quiet,
-        use_reloader=args.reload,
-        workers=args.workers,
-    )
+    with explained_bind_errors("run", args):
+        run_simple(
+            args.host,
+            args.port,
+            app,
+            log_requests=not args.quiet,
+            use_reloader=args.reload,
+            workers=args.workers,
+        )
     return 0
 
 
@@ -106,22 +121,92 @@ def command_serve(args: argparse.Namespace) -> int:
     """
     from walkthrough.framework.serving import run_simple
     from walkthrough.probe.targets import TargetUnavailable
-    from walkthrough.site import create_app
+    from walkthrough.site import content_dir_for, create_app
 
+    problem = content_problem(content_dir_for(args.content))
+    if problem:
+        print(f"walkthrough serve: {problem}", file=sys.stderr)
+        return 2
     try:
         probe_app = probe_target_for(args) if args.app else None
+        app = create_app(args.content, demo=args.demo, probe_app=probe_app)
     except (AppImportError, TargetUnavailable) as error:
         print(f"walkthrough serve: {error}", file=sys.stderr)
         return 2
-    run_simple(
-        args.host,
-        args.port,
-        create_app(args.content, demo=args.demo, probe_app=probe_app),
-        log_requests=not args.quiet,
-        use_reloader=args.reload,
-        workers=args.workers,
-    )
+    except ValueError as error:
+        # A bad $WALKTHROUGH_FRAME_ANCESTORS, refused before anything listens.
+        print(f"walkthrough serve: {error}", file=sys.stderr)
+        return 2
+    with explained_bind_errors("serve", args):
+        run_simple(
+            args.host,
+            args.port,
+            app,
+            log_requests=not args.quiet,
+            use_reloader=args.reload,
+            workers=args.workers,
+        )
     return 0
+
+
+class CommandFailed(Exception):
+    """End a command with a one-line message on stderr and an exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@contextlib.contextmanager
+def explained_bind_errors(command: str, args: argparse.Namespace) -> Any:
+    """Turn a failed bind into one line naming the address and what to do.
+
+    As ``flask run`` does: a raw ``OSError`` traceback for a port in use
+    tells a new user nothing they can act on.
+    """
+    try:
+        yield
+    except OSError as error:
+        address = f"{args.host}:{args.port}"
+        if isinstance(error, socket.gaierror):
+            reason = f"no such host ({error.strerror})"
+        else:
+            reason = BIND_PROBLEMS.get(error.errno, error.strerror or str(error))
+        raise CommandFailed(
+            f"walkthrough {command}: cannot listen on {address}: {reason}. "
+            + bind_advice(error)
+        ) from None
+
+
+def bind_advice(error: OSError) -> str:
+    """Say what to change after a failed bind: the port, or the host."""
+    if error.errno in (errno.EADDRINUSE, errno.EACCES):
+        return "Try another --port, or --port 0 for any free one."
+    return "Check --host: 127.0.0.1 for this machine, 0.0.0.0 for every interface."
+
+
+def content_problem(folder: Path) -> str | None:
+    """Say why a content folder cannot be served, or None if it can.
+
+    A typo in ``--content`` would otherwise start a site with no tours, or
+    one that fails on every page.
+    """
+    from walkthrough.tour.content import ContentError, tour_files
+
+    if not folder.exists():
+        return f"{folder}: no such folder ({CONTENT_HINT})"
+    if not folder.is_dir():
+        return f"{folder}: not a folder ({CONTENT_HINT})"
+    try:
+        files = tour_files(folder)
+    except (ContentError, OSError) as error:
+        return f"{folder}: cannot read this folder ({error})"
+    if not files:
+        return (
+            f"{folder}: no tours here (a tour is a .md file other than README.md; "
+            "see the README in the shipped content folder)"
+        )
+    return None
 
 
 def command_check(args: argparse.Namespace) -> int:
@@ -133,15 +218,25 @@ def command_check(args: argparse.Namespace) -> int:
     from walkthrough.site import content_dir_for
     from walkthrough.tour.check import main as check_main
 
-    return check_main(["--content", str(content_dir_for(args.content))])
+    folder = content_dir_for(args.content)
+    problem = content_problem(folder)
+    if problem:
+        print(f"walkthrough check: {problem}", file=sys.stderr)
+        return 1
+    return check_main(["--content", str(folder)])
 
 
 def command_export(args: argparse.Namespace) -> int:
     """Write the site as static files, for hosts that serve only files."""
     from walkthrough.export import ExportError, export_site
+    from walkthrough.site import content_dir_for
     from walkthrough.tour.content import ContentError
     from walkthrough.tour.source import SymbolError
 
+    problem = content_problem(content_dir_for(args.content))
+    if problem:
+        print(f"walkthrough export: {problem}", file=sys.stderr)
+        return 2
     try:
         summary = export_site(
             args.outdir, content_dir=args.content, base_url=args.base_url
@@ -149,6 +244,12 @@ def command_export(args: argparse.Namespace) -> int:
     except (ExportError, ContentError, SymbolError) as error:
         print(f"walkthrough export: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        reason = error.strerror or str(error)
+        print(
+            f"walkthrough export: cannot write {args.outdir}: {reason}", file=sys.stderr
+        )
+        return 1
     print(
         f"Exported {len(summary.pages)} pages and {len(summary.probe_runs)} "
         f"recorded probe runs to {summary.outdir}"
@@ -191,8 +292,10 @@ def command_probe(args: argparse.Namespace) -> int:
     except (ContentError, AppImportError, TargetUnavailable) as error:
         print(f"walkthrough probe: {error}", file=sys.stderr)
         return 2
-    with contextlib.redirect_stdout(sys.stderr):
-        ending = relay_probe(probe.run(), out, as_json=args.json)
+    # closing(): a reader that left (``| head``) or Ctrl-C stops the specimen
+    # now, not whenever the generator is collected.
+    with contextlib.redirect_stdout(sys.stderr), contextlib.closing(probe.run()) as run:
+        ending = relay_probe(run, out, as_json=args.json)
     if "error" in ending:
         print(f"walkthrough probe: {ending['error']['message']}", file=sys.stderr)
         return 1
@@ -301,11 +404,27 @@ def ending_line(ending: dict[str, Any]) -> str:
     return f"done: status {done['status']}, {done['size']} bytes, {timing}"
 
 
+def port_number(text: str) -> int:
+    """Parse ``--port``: a whole number from 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= MAX_PORT:
+        raise argparse.ArgumentTypeError(
+            f"{port} is not a port (give 0-{MAX_PORT}; 0 picks a free one)"
+        )
+    return port
+
+
 def add_server_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--host``, ``--port`` and ``--quiet``, shared by server commands."""
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind")
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port to bind (0: any free)"
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help="port to bind (0: any free)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="do not log a line per request"
@@ -420,9 +539,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse the command line and run the chosen subcommand."""
+    """Parse the command line and run the chosen subcommand.
+
+    Ctrl-C ends any command quietly with the status shells expect, and so
+    does a reader that closed our output early (``| head``), as ``ls`` does.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "reload", False) and getattr(args, "workers", 1) > 1:
         parser.error("--reload serves in one process: drop --workers")
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except CommandFailed as failure:
+        print(failure, file=sys.stderr)
+        return failure.status
+    except KeyboardInterrupt:
+        return INTERRUPTED_EXIT
+    except BrokenPipeError:
+        return stop_writing_stdout()
+
+
+def stop_writing_stdout() -> int:
+    """Point stdout at /dev/null, so flushing it at exit cannot fail again.
+
+    The Python docs' recipe for SIGPIPE: the reader is gone, and what is
+    still buffered for it must not become a second error on the way out.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return CLOSED_PIPE_EXIT

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import is_
 
 from walkthrough.framework.conditional import generate_etag
 
@@ -42,10 +43,11 @@ class CachedPage:
 
 
 def are_same_objects(mine: tuple[object, ...], theirs: tuple[object, ...]) -> bool:
-    """Compare two tuples item by item by identity, not by value (cheap, exact)."""
-    return len(mine) == len(theirs) and all(
-        one is other for one, other in zip(mine, theirs, strict=True)
-    )
+    """Compare two tuples item by item by identity, not by value (cheap, exact).
+
+    ``map(is_, ...)`` runs in C; this runs on every cached page served.
+    """
+    return len(mine) == len(theirs) and all(map(is_, mine, theirs))
 
 
 class PageCache:

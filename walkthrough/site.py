@@ -51,6 +51,8 @@ HTML = "text/html; charset=utf-8"
 CSS = "text/css; charset=utf-8"
 EVENT_STREAM = "text/event-stream; charset=utf-8"
 MAX_QUERY_CHARS = 200
+# The request headers that can make a page's 200 a 304 (RFC 9110 §13.1).
+VALIDATOR_KEYS = frozenset({"HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"})
 # For an asset whose URL carries its content's fingerprint (``?v=``).
 IMMUTABLE = "public, max-age=31536000, immutable"
 FRAME_ANCESTORS_ENV_VAR = "WALKTHROUGH_FRAME_ANCESTORS"
@@ -94,6 +96,7 @@ class Site:
         self.limiter = limiter
         self.targets = targets
         self.frame_ancestors = DEFAULT_FRAME_ANCESTORS
+        self.policy = ("", "")
         self.cache = PageCache()
         self.assets = AssetFingerprints(shipped_path("static"))
         english = self.editions[DEFAULT_LANGUAGE]
@@ -151,11 +154,17 @@ class Site:
         )
 
     def html_response(self, page: RenderedPage, status: int = 200) -> Response:
-        """Answer with a rendered page; a fresh client copy gets a bare 304."""
+        """Answer with a rendered page; a fresh client copy gets a bare 304.
+
+        Only a request that carries a validator can be answered 304, so the
+        others skip parsing the validators: most page views have none.
+        """
         response = Response(page.body, status, content_type=HTML)
         if status == 200:
             response.headers.set("ETag", page.etag)
-            response.make_conditional(request)
+            environ = request.environ
+            if any(key in environ for key in VALIDATOR_KEYS):
+                response.make_conditional(request)
         return response
 
     def cached_page(
@@ -195,8 +204,7 @@ class Site:
 
     def step(self, tour_id: str, step_id: str, *, embedded: bool = False) -> Response:
         """Show one step: its prose beside the live, highlighted source."""
-        rendered = self.find_step(tour_id, step_id)
-        tours = tuple(self.library.tours())
+        tours, rendered = self.find_step(tour_id, step_id)
         render = partial(
             self.pages.render_step, rendered, tours, self.links, embedded=embedded
         )
@@ -253,10 +261,12 @@ class Site:
             )
             raise NotFound(message) from None
 
-    def find_step(self, tour_id: str, step_id: str) -> RenderedStep:
-        """Return the rendered step or raise 404 naming it."""
+    def find_step(
+        self, tour_id: str, step_id: str
+    ) -> tuple[tuple[Tour, ...], RenderedStep]:
+        """Return every tour and the rendered step, or raise 404 naming it."""
         try:
-            return self.library.render_step(tour_id, step_id)
+            tours, rendered = self.library.tours_and_step(tour_id, step_id)
         except TourUnavailableError as error:
             raise TourNotInstalled(error.unavailable.hint) from None
         except TourLookupError:
@@ -266,6 +276,7 @@ class Site:
                 tour=repr(tour_id),
             )
             raise NotFound(message) from None
+        return tuple(tours), rendered
 
     def search_page(self) -> Response:
         """Answer ``/search?q=`` on the server, so search works without scripts."""
@@ -337,12 +348,20 @@ class Site:
         A response that set its own policy keeps it: only the page explaining
         a refused frame does, so that it may show inside that frame.
         """
-        policy = CONTENT_SECURITY_POLICY.format(frame_ancestors=self.frame_ancestors)
         if "Content-Security-Policy" not in response.headers:
-            response.headers.set("Content-Security-Policy", policy)
+            response.headers.set("Content-Security-Policy", self.security_policy())
         response.headers.set("X-Content-Type-Options", "nosniff")
         response.headers.set("Referrer-Policy", "same-origin")
         return response
+
+    def security_policy(self) -> str:
+        """Return the CSP for the current ``frame_ancestors``, built once."""
+        if self.policy[0] != self.frame_ancestors:
+            policy = CONTENT_SECURITY_POLICY.format(
+                frame_ancestors=self.frame_ancestors
+            )
+            self.policy = (self.frame_ancestors, policy)
+        return self.policy[1]
 
     def cache_fingerprinted_assets(self, response: Response) -> Response:
         """Let browsers keep an asset for a year when its URL names its content.

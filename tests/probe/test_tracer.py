@@ -3,7 +3,8 @@
 Only watched code in traced threads is reported: nested calls nest, a
 thread started from a traced thread is traced too, a foreign one is not,
 ``stop`` switches the hooks off, and generators and exceptions still give
-one exit for each enter.
+one exit for each enter. Every test runs on each hook this Python has: the
+profile hook, and on 3.12+ ``sys.monitoring``, which must report the same.
 """
 
 from __future__ import annotations
@@ -11,13 +12,31 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from types import FunctionType
+from functools import partial
+from types import CodeType, FunctionType
 
+import pytest
 from probefixture import traced
 
-from walkthrough.probe.tracer import StageEvent, Tracer, Watch
+from walkthrough.probe import tracer as tracer_module
+from walkthrough.probe.tracer import (
+    HAS_MONITORING,
+    PROBE_TOOL_NAME,
+    StageEvent,
+    Tracer,
+    Watch,
+)
 
 JOIN_SECONDS = 5.0
+HOOKS = ["monitoring", "profile"] if HAS_MONITORING else ["profile"]
+
+MakeTracer = Callable[..., Tracer]
+
+
+@pytest.fixture(params=HOOKS)
+def make_tracer(request: pytest.FixtureRequest) -> MakeTracer:
+    """Build tracers on one hook: ``sys.monitoring`` or the profile hook."""
+    return partial(Tracer, use_monitoring=request.param == "monitoring")
 
 
 def watching(*functions: FunctionType) -> dict:
@@ -46,9 +65,11 @@ def steps(events: list[StageEvent]) -> list[tuple[str, str | None, int]]:
     return [(event.phase, event.step, event.depth) for event in events]
 
 
-def test_nested_calls_give_nested_enter_exit_pairs() -> None:
+def test_nested_calls_give_nested_enter_exit_pairs(make_tracer: MakeTracer) -> None:
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.outer, traced.middle, traced.inner), events.append)
+    tracer = make_tracer(
+        watching(traced.outer, traced.middle, traced.inner), events.append
+    )
     run_traced(tracer, traced.outer)
     assert steps(events) == [
         ("enter", "outer", 0),
@@ -64,20 +85,24 @@ def test_nested_calls_give_nested_enter_exit_pairs() -> None:
     assert times == sorted(times) and times[0] >= 0
 
 
-def test_unwatched_code_is_silent_but_what_it_calls_is_not() -> None:
+def test_unwatched_code_is_silent_but_what_it_calls_is_not(
+    make_tracer: MakeTracer,
+) -> None:
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.inner), events.append)
+    tracer = make_tracer(watching(traced.inner), events.append)
     run_traced(tracer, traced.unwatched)
     assert steps(events) == [("enter", "inner", 0), ("exit", "inner", 0)]
 
     events.clear()
-    run_traced(Tracer(watching(traced.outer), events.append), traced.unwatched)
+    run_traced(make_tracer(watching(traced.outer), events.append), traced.unwatched)
     assert events == []
 
 
-def test_a_thread_started_from_a_traced_thread_is_traced() -> None:
+def test_a_thread_started_from_a_traced_thread_is_traced(
+    make_tracer: MakeTracer,
+) -> None:
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.middle, traced.inner), events.append)
+    tracer = make_tracer(watching(traced.middle, traced.inner), events.append)
 
     def body() -> None:
         traced.in_new_thread(traced.inner, name="child")
@@ -89,9 +114,11 @@ def test_a_thread_started_from_a_traced_thread_is_traced() -> None:
     ]
 
 
-def test_a_foreign_thread_is_not_traced_even_while_a_probe_runs() -> None:
+def test_a_foreign_thread_is_not_traced_even_while_a_probe_runs(
+    make_tracer: MakeTracer,
+) -> None:
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.inner), events.append)
+    tracer = make_tracer(watching(traced.inner), events.append)
     foreign_done = threading.Event()
 
     def body() -> None:
@@ -115,10 +142,12 @@ def test_a_foreign_thread_is_not_traced_even_while_a_probe_runs() -> None:
     ]
 
 
-def test_a_thread_created_outside_but_started_inside_is_traced() -> None:
+def test_a_thread_created_outside_but_started_inside_is_traced(
+    make_tracer: MakeTracer,
+) -> None:
     # The hook follows Thread.start, not where the Thread object was made.
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.inner), events.append)
+    tracer = make_tracer(watching(traced.inner), events.append)
     made_outside = threading.Thread(target=traced.inner, name="made-outside")
 
     def body() -> None:
@@ -129,9 +158,11 @@ def test_a_thread_created_outside_but_started_inside_is_traced() -> None:
     assert [event.thread for event in events] == ["made-outside", "made-outside"]
 
 
-def test_stop_reports_nothing_more_and_the_hook_switches_itself_off() -> None:
+def test_stop_reports_nothing_more_and_the_hook_switches_itself_off(
+    make_tracer: MakeTracer,
+) -> None:
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.inner), events.append)
+    tracer = make_tracer(watching(traced.inner), events.append)
     stopped = threading.Event()
     profile_after_stop: list[object] = []
 
@@ -151,9 +182,9 @@ def test_stop_reports_nothing_more_and_the_hook_switches_itself_off() -> None:
     assert profile_after_stop == [None]
 
 
-def test_stop_after_the_first_stage_keeps_only_it() -> None:
+def test_stop_after_the_first_stage_keeps_only_it(make_tracer: MakeTracer) -> None:
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.inner), events.append)
+    tracer = make_tracer(watching(traced.inner), events.append)
     first_seen, stopped = threading.Event(), threading.Event()
 
     def body() -> None:
@@ -172,9 +203,11 @@ def test_stop_after_the_first_stage_keeps_only_it() -> None:
     assert steps(events) == [("enter", "inner", 0), ("exit", "inner", 0)]
 
 
-def test_a_generator_gives_one_enter_and_exit_per_resume() -> None:
+def test_a_generator_gives_one_enter_and_exit_per_resume(
+    make_tracer: MakeTracer,
+) -> None:
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.countdown), events.append)
+    tracer = make_tracer(watching(traced.countdown), events.append)
     results: list[int] = []
     run_traced(tracer, lambda: results.extend(traced.countdown(3)))
     assert results == [3, 2, 1]
@@ -182,9 +215,11 @@ def test_a_generator_gives_one_enter_and_exit_per_resume() -> None:
     assert steps(events) == [("enter", "countdown", 0), ("exit", "countdown", 0)] * 4
 
 
-def test_an_exception_still_gives_the_exit_at_the_right_depth() -> None:
+def test_an_exception_still_gives_the_exit_at_the_right_depth(
+    make_tracer: MakeTracer,
+) -> None:
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.catch_failure, traced.fail), events.append)
+    tracer = make_tracer(watching(traced.catch_failure, traced.fail), events.append)
     run_traced(tracer, traced.catch_failure)
     assert steps(events) == [
         ("enter", "catch_failure", 0),
@@ -194,14 +229,14 @@ def test_an_exception_still_gives_the_exit_at_the_right_depth() -> None:
     ]
 
 
-def test_on_enter_runs_after_its_stage_is_reported() -> None:
+def test_on_enter_runs_after_its_stage_is_reported(make_tracer: MakeTracer) -> None:
     events: list[StageEvent] = []
     seen_by_hook: list[list[tuple]] = []
 
     def hook(frame: object) -> None:
         seen_by_hook.append(steps(events))
 
-    tracer = Tracer(
+    tracer = make_tracer(
         watching(traced.middle, traced.inner),
         events.append,
         on_enter={traced.inner.__code__: hook},
@@ -210,9 +245,9 @@ def test_on_enter_runs_after_its_stage_is_reported() -> None:
     assert seen_by_hook == [[("enter", "middle", 0), ("enter", "inner", 1)]]
 
 
-def test_event_json_has_the_design_fields() -> None:
+def test_event_json_has_the_design_fields(make_tracer: MakeTracer) -> None:
     events: list[StageEvent] = []
-    run_traced(Tracer(watching(traced.inner), events.append), traced.inner)
+    run_traced(make_tracer(watching(traced.inner), events.append), traced.inner)
     assert set(events[0].to_json()) == {
         "step",
         "tour",
@@ -224,3 +259,104 @@ def test_event_json_has_the_design_fields() -> None:
         "detail",
     }
     assert events[0].to_json()["symbol"] == "probefixture.traced:inner"
+
+
+def test_a_nested_function_is_watched_by_its_code_object(
+    make_tracer: MakeTracer,
+) -> None:
+    # As a tour names werkzeug's run_wsgi.<locals>.execute: the code object is
+    # a constant of the outer function's, and each call makes a new function.
+    local_code = next(
+        const
+        for const in traced.with_local_step.__code__.co_consts
+        if isinstance(const, CodeType)
+    )
+    assert local_code.co_qualname == "with_local_step.<locals>.local_step"
+    watched = {local_code: Watch(f"probefixture.traced:{local_code.co_qualname}")}
+    events: list[StageEvent] = []
+    tracer = make_tracer(watched, events.append)
+    run_traced(tracer, traced.with_local_step)
+    run_traced(tracer, traced.with_local_step)
+    assert [(event.symbol, event.phase) for event in events] == [
+        ("probefixture.traced:with_local_step.<locals>.local_step", "enter"),
+        ("probefixture.traced:with_local_step.<locals>.local_step", "exit"),
+    ] * 2
+
+
+needs_monitoring = pytest.mark.skipif(
+    not HAS_MONITORING, reason="sys.monitoring is new in Python 3.12"
+)
+
+
+def free_tool_id() -> int:
+    """Return a tool id nobody holds now (earlier probes may still hold some)."""
+    return next(
+        tool_id for tool_id in range(6) if sys.monitoring.get_tool(tool_id) is None
+    )
+
+
+@needs_monitoring
+def test_the_tool_id_is_held_only_while_a_traced_thread_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One candidate id, so the test knows which the tracer takes, whatever
+    # probes of earlier tests still hold while their servers stop.
+    tool_id = free_tool_id()
+    monkeypatch.setattr(tracer_module, "PROBE_TOOL_IDS", (tool_id,))
+    held_during: list[str | None] = []
+    tracer = Tracer(watching(traced.inner), [].append, use_monitoring=True)
+    run_traced(tracer, lambda: held_during.append(sys.monitoring.get_tool(tool_id)))
+    assert held_during == [PROBE_TOOL_NAME]
+    assert sys.monitoring.get_tool(tool_id) is None
+
+
+@needs_monitoring
+def test_stop_frees_the_tool_id_while_its_thread_still_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tool_id = free_tool_id()
+    monkeypatch.setattr(tracer_module, "PROBE_TOOL_IDS", (tool_id,))
+    events: list[StageEvent] = []
+    tracer = Tracer(watching(traced.inner), events.append, use_monitoring=True)
+    first_seen, stopped = threading.Event(), threading.Event()
+
+    def body() -> None:
+        traced.inner()
+        first_seen.set()
+        assert stopped.wait(JOIN_SECONDS)
+        traced.inner()
+
+    thread = threading.Thread(target=body)
+    tracer.trace_thread(thread)
+    thread.start()
+    assert first_seen.wait(JOIN_SECONDS)
+    assert sys.monitoring.get_tool(tool_id) == PROBE_TOOL_NAME
+    tracer.stop()
+    assert sys.monitoring.get_tool(tool_id) is None
+    stopped.set()
+    thread.join(JOIN_SECONDS)
+    assert steps(events) == [("enter", "inner", 0), ("exit", "inner", 0)]
+
+
+@needs_monitoring
+def test_with_no_tool_id_free_the_profile_hook_takes_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tool_id = free_tool_id()
+    monkeypatch.setattr(tracer_module, "PROBE_TOOL_IDS", (tool_id,))
+    sys.monitoring.use_tool_id(tool_id, "another tool")
+    try:
+        events: list[StageEvent] = []
+        hooks: list[object] = []
+        tracer = Tracer(watching(traced.middle, traced.inner), events.append)
+        run_traced(tracer, lambda: (hooks.append(sys.getprofile()), traced.middle()))
+        assert hooks != [None]
+        assert steps(events) == [
+            ("enter", "middle", 0),
+            ("enter", "inner", 1),
+            ("exit", "inner", 1),
+            ("exit", "middle", 0),
+        ]
+        assert sys.monitoring.get_tool(tool_id) == "another tool"
+    finally:
+        sys.monitoring.free_tool_id(tool_id)

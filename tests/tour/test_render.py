@@ -13,6 +13,7 @@ from jinja2 import UndefinedError
 from markupsafe import Markup
 from tourfixture.helpers import FIXTURES, SAMPLE_FILE, line_of
 
+from walkthrough.tour.content import ContentError
 from walkthrough.tour.glossary import GLOSSARY
 from walkthrough.tour.render import (
     ProseRenderer,
@@ -256,6 +257,32 @@ def test_library_sees_tours_added_and_removed(tmp_path: Path) -> None:
     (content / "sample.md").unlink()
     shutil.copy(FIXTURES / "good" / "sample.md", content / "again.md")
     assert [tour.id for tour in library.tours()] == ["again", "serving"]
+
+
+def test_tours_and_step_looks_once_and_agrees_with_the_separate_calls(
+    tmp_path: Path,
+) -> None:
+    content = _copy_fixtures(tmp_path)
+    library = TourLibrary(content)
+    tours, rendered = library.tours_and_step("serving", "handle")
+    assert tours == library.tours()
+    assert rendered is library.render_step("serving", "handle")
+    path = content / "serving.md"
+    _rewrite(path, path.read_text(encoding="utf-8").replace("[back]", "[go back]"))
+    tours, edited = library.tours_and_step("serving", "handle")
+    assert edited is not rendered and ">go back</a>" in edited.prose_html
+    assert edited.tour in tours
+
+
+def test_a_content_folder_removed_after_loading_is_a_content_error(
+    tmp_path: Path,
+) -> None:
+    content = _copy_fixtures(tmp_path)
+    library = TourLibrary(content)
+    assert library.tours()
+    shutil.rmtree(content)
+    with pytest.raises(ContentError, match="content directory not found"):
+        library.tours()
 
 
 def test_library_rerenders_when_the_source_file_changes(

@@ -1,10 +1,12 @@
 """Watch chosen code objects run; turn each call and return into an event.
 
-The probe's pure half: a profile hook that knows frames, not sockets or tours.
-It is told which code objects to watch (the tours' symbols, plus the
-specimen's views) and ignores every other frame cheaply. Only the probe's own
-threads are traced, and any thread one of them starts (a request handler) is
-traced too, so a request is followed across threads.
+The probe's pure half: a hook that knows frames, not sockets or tours. It is
+told which code objects to watch (the tours' symbols, plus the specimen's
+views). Only the probe's own threads are traced, and any thread one of them
+starts (a request handler) is traced too, so a request is followed across
+threads. Python 3.12+ asks ``sys.monitoring`` for events from the watched
+code alone, so everything else runs at full speed; 3.11 has only the profile
+hook, which sees every call in a traced thread and drops the unwatched ones.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ from typing import Any
 from walkthrough.probe.facts import read_facts
 
 THREAD_START_CODE = threading.Thread.start.__code__
-# Calls into C (c_call, c_return, c_exception) are never stages.
-PYTHON_EVENTS = frozenset({"call", "return"})
+HAS_MONITORING = sys.version_info >= (3, 12)
+# Tool ids the probe may claim, the profiler's first (PEP 669); 0, 1 and 5
+# stay free for debuggers, coverage and optimizers. Each running probe
+# needs one, so a fourth probe at once falls back to the profile hook.
+PROBE_TOOL_IDS = (2, 3, 4)
+PROBE_TOOL_NAME = "walkthrough probe"
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,14 @@ class Watch:
     step: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StageEvent:
-    """One stage entered or left: DESIGN.md's ``stage`` event, as a value."""
+    """One stage entered or left: DESIGN.md's ``stage`` event, as a value.
+
+    Not ``frozen``: a frozen dataclass's ``__init__`` costs about 1.5 µs more,
+    paid for every stage of a traced request. Nothing changes one after it is
+    made.
+    """
 
     step: str | None
     tour: str | None
@@ -56,12 +67,20 @@ EventSink = Callable[[StageEvent], None]
 FrameHook = Callable[[FrameType], None]
 
 
+@dataclass(slots=True)
+class ThreadState:
+    """Where one traced thread is: its name, and how many stages deep."""
+
+    name: str
+    depth: int = 0
+
+
 class Tracer:
     """Report every call and return of the watched code, in probe threads.
 
-    No process-wide hook: ``trace_thread`` makes one thread profile itself,
-    and a thread that a traced thread starts is traced too. So probes may run
-    side by side, and the site's other threads never see a hook.
+    No process-wide profile hook: ``trace_thread`` makes one thread trace
+    itself, and a thread that a traced thread starts is traced too. So probes
+    may run side by side, and the site's other threads are never reported.
     """
 
     def __init__(
@@ -70,82 +89,222 @@ class Tracer:
         on_event: EventSink,
         *,
         on_enter: Mapping[CodeType, FrameHook] | None = None,
+        use_monitoring: bool = HAS_MONITORING,
     ) -> None:
         self.watched = dict(watched)
         self.on_event = on_event
         self.on_enter = dict(on_enter or {})
-        self.depths: dict[int, int] = {}
         self.started_ns = time.perf_counter_ns()
         self.is_active = True
+        self.monitor = (
+            MonitoringHook(self) if use_monitoring and HAS_MONITORING else None
+        )
 
     def trace_thread(self, thread: threading.Thread) -> None:
         """Make ``thread`` (not yet started) run with this tracer's hook."""
         thread.run = partial(self.run_traced, thread.run)  # type: ignore[method-assign]
 
     def run_traced(self, run: Callable[[], None]) -> None:
-        """Run a thread's body with the profile hook on, and always off after."""
-        sys.setprofile(self.profile)
-        try:
+        """Run a thread's body with a hook on, and always off after."""
+        state = ThreadState(threading.current_thread().name)
+        if not self.is_active:
             run()
-        finally:
-            sys.setprofile(None)
+        elif self.monitor is not None and self.monitor.add_thread(state):
+            try:
+                run()
+            finally:
+                self.monitor.remove_thread()
+        else:
+            sys.setprofile(partial(self.profile, state))
+            try:
+                run()
+            finally:
+                sys.setprofile(None)
 
     def stop(self) -> None:
         """Report nothing more; hooks still running switch themselves off."""
         self.is_active = False
+        if self.monitor is not None:
+            self.monitor.release()
 
-    def profile(self, frame: FrameType, event: str, arg: object) -> None:
-        """Handle one profiler event: cheap for code that is not watched."""
-        if event not in PYTHON_EVENTS:
-            return
+    def profile(
+        self, state: ThreadState, frame: FrameType, event: str, arg: object
+    ) -> None:
+        """Handle one profiler event (3.11) in one thread: cheap when unwatched.
+
+        Calls into C (``c_call``, ``c_return``) are never stages, and are
+        half the events, so they are dropped first.
+        """
+        if event == "call":
+            watch = self.watched.get(frame.f_code)
+            if watch is not None and self.is_active:
+                self.enter(state, frame, watch)
+            elif frame.f_code is THREAD_START_CODE:
+                self.trace_thread(frame.f_locals["self"])
+        elif event == "return":
+            watch = self.watched.get(frame.f_code)
+            if watch is not None and self.is_active:
+                self.leave(state, frame, watch, arg)
         if not self.is_active:
             sys.setprofile(None)
-            return
-        code = frame.f_code
-        watch = self.watched.get(code)
-        if watch is None:
-            if code is THREAD_START_CODE and event == "call":
-                self.trace_thread(frame.f_locals["self"])
-            return
-        if event == "call":
-            self.enter(frame, watch)
-        else:
-            self.leave(frame, watch, arg)
 
-    def enter(self, frame: FrameType, watch: Watch) -> None:
+    def enter(self, state: ThreadState, frame: FrameType, watch: Watch) -> None:
         """Report a watched stage starting, one level deeper in its thread.
 
         The ``on_enter`` hook runs after the stage is reported, so a hook
         that ends the run (the startup probe's) comes after the stage.
         """
-        thread_id = threading.get_ident()
-        depth = self.depths.get(thread_id, 0)
-        self.depths[thread_id] = depth + 1
-        self.emit(watch, "enter", depth, read_facts(frame, "enter", None))
-        hook = self.on_enter.get(frame.f_code)
-        if hook is not None:
-            hook(frame)
+        self.emit(state, watch, "enter", read_facts(frame, "enter", None))
+        state.depth += 1
+        if self.on_enter:
+            hook = self.on_enter.get(frame.f_code)
+            if hook is not None:
+                hook(frame)
 
-    def leave(self, frame: FrameType, watch: Watch, result: object) -> None:
+    def leave(
+        self, state: ThreadState, frame: FrameType, watch: Watch, result: object
+    ) -> None:
         """Report a watched stage returning, back at its entry depth."""
-        thread_id = threading.get_ident()
-        depth = max(self.depths.get(thread_id, 1) - 1, 0)
-        self.depths[thread_id] = depth
-        self.emit(watch, "exit", depth, read_facts(frame, "exit", result))
+        if state.depth:
+            state.depth -= 1
+        self.emit(state, watch, "exit", read_facts(frame, "exit", result))
 
     def emit(
-        self, watch: Watch, phase: str, depth: int, detail: dict[str, Any]
+        self, state: ThreadState, watch: Watch, phase: str, detail: dict[str, Any]
     ) -> None:
-        """Timestamp a stage and hand it to the sink."""
+        """Timestamp a stage at its thread's depth and hand it to the sink."""
         elapsed_us = (time.perf_counter_ns() - self.started_ns) // 1000
-        event = StageEvent(
-            step=watch.step,
-            tour=watch.tour,
-            symbol=watch.symbol,
-            phase=phase,
-            t_us=elapsed_us,
-            depth=depth,
-            thread=threading.current_thread().name,
-            detail=detail,
+        self.on_event(
+            StageEvent(
+                watch.step,
+                watch.tour,
+                watch.symbol,
+                phase,
+                elapsed_us,
+                state.depth,
+                state.name,
+                detail,
+            )
         )
-        self.on_event(event)
+
+
+class MonitoringHook:
+    """Feed a tracer from ``sys.monitoring`` (PEP 669, Python 3.12+).
+
+    Events are switched on for the watched code objects alone, so unwatched
+    code in every thread runs as if nothing listened. They fire in every
+    thread, though, so each callback first asks whether its thread is one
+    of the tracer's. The tool id is held only while a traced thread runs.
+    """
+
+    def __init__(self, tracer: Tracer) -> None:
+        self.tracer = tracer
+        self.lock = threading.Lock()
+        self.threads: dict[int, ThreadState] = {}
+        self.tool_id: int | None = None
+
+    def add_thread(self, state: ThreadState) -> bool:
+        """Trace the calling thread; False if stopped or no tool id is free.
+
+        Asked under the lock ``release`` takes, so a thread that starts as
+        the tracer stops cannot claim a tool id again after the release.
+        """
+        with self.lock:
+            if not self.tracer.is_active:
+                return False
+            if self.tool_id is None and not self.claim():
+                return False
+            self.threads[threading.get_ident()] = state
+            return True
+
+    def remove_thread(self) -> None:
+        """Stop tracing the calling thread; free the tool id after the last."""
+        with self.lock:
+            self.threads.pop(threading.get_ident(), None)
+            if not self.threads:
+                self.release_locked()
+
+    def release(self) -> None:
+        """Switch every event off and give the tool id back."""
+        with self.lock:
+            self.release_locked()
+
+    def claim(self) -> bool:
+        """Take the first free tool id and switch the watched code's events on."""
+        for tool_id in PROBE_TOOL_IDS:
+            try:
+                sys.monitoring.use_tool_id(tool_id, PROBE_TOOL_NAME)
+            except ValueError:
+                continue
+            self.tool_id = tool_id
+            self.switch_events(tool_id, on=True)
+            return True
+        return False
+
+    def release_locked(self) -> None:
+        """Undo ``claim``, if it happened; the caller holds the lock."""
+        if self.tool_id is not None:
+            self.switch_events(self.tool_id, on=False)
+            sys.monitoring.free_tool_id(self.tool_id)
+            self.tool_id = None
+
+    def switch_events(self, tool_id: int, *, on: bool) -> None:
+        """Register (or clear) the callbacks and the events that feed them.
+
+        PY_START and PY_RETURN are set per code object. An exception leaving
+        a frame (PY_UNWIND) or thrown into a generator (PY_THROW) can only be
+        asked for everywhere; those callbacks drop unwatched code first.
+        """
+        events = sys.monitoring.events
+        callbacks = {
+            events.PY_START: self.started,
+            events.PY_RESUME: self.started,
+            events.PY_THROW: self.thrown,
+            events.PY_RETURN: self.returned,
+            events.PY_YIELD: self.returned,
+            events.PY_UNWIND: self.unwound,
+        }
+        for event, callback in callbacks.items():
+            sys.monitoring.register_callback(tool_id, event, callback if on else None)
+        local = events.PY_START | events.PY_RESUME | events.PY_RETURN | events.PY_YIELD
+        for code in self.tracer.watched:
+            sys.monitoring.set_local_events(tool_id, code, local if on else 0)
+        thread_start = events.PY_START if on else 0
+        if THREAD_START_CODE not in self.tracer.watched:
+            sys.monitoring.set_local_events(tool_id, THREAD_START_CODE, thread_start)
+        sys.monitoring.set_events(
+            tool_id, events.PY_UNWIND | events.PY_THROW if on else 0
+        )
+
+    def started(self, code: CodeType, offset: int) -> None:
+        """A watched frame starts or resumes; or a traced thread starts one."""
+        state = self.threads.get(threading.get_ident())
+        if state is None:
+            return
+        frame = sys._getframe(1)
+        watch = self.tracer.watched.get(code)
+        if watch is not None:
+            self.tracer.enter(state, frame, watch)
+        elif code is THREAD_START_CODE:
+            self.tracer.trace_thread(frame.f_locals["self"])
+
+    def thrown(self, code: CodeType, offset: int, exception: BaseException) -> None:
+        """A generator resumes with an exception: enter, as the profiler says."""
+        watch = self.tracer.watched.get(code)
+        state = self.threads.get(threading.get_ident())
+        if watch is not None and state is not None:
+            self.tracer.enter(state, sys._getframe(1), watch)
+
+    def returned(self, code: CodeType, offset: int, value: object) -> None:
+        """A watched frame returns or yields ``value``."""
+        state = self.threads.get(threading.get_ident())
+        if state is not None:
+            watch = self.tracer.watched[code]
+            self.tracer.leave(state, sys._getframe(1), watch, value)
+
+    def unwound(self, code: CodeType, offset: int, exception: BaseException) -> None:
+        """A frame is left by an exception: the exit, if it was watched."""
+        watch = self.tracer.watched.get(code)
+        state = self.threads.get(threading.get_ident())
+        if watch is not None and state is not None:
+            self.tracer.leave(state, sys._getframe(1), watch, None)

@@ -39,6 +39,7 @@ from walkthrough.tour.content import (
     sort_tours,
     tour_files,
 )
+from walkthrough.tour.counterpart import RenderedCounterpart, render_counterpart
 from walkthrough.tour.glossary import GLOSSARY, lookup_term, term_slug
 from walkthrough.tour.requirements import (
     UnavailableTour,
@@ -48,6 +49,7 @@ from walkthrough.tour.requirements import (
 )
 from walkthrough.tour.source import (
     THEMES,
+    SourceCode,
     Stamp,
     StepRef,
     code_objects,
@@ -69,6 +71,8 @@ ALLOWED_SCHEMES = frozenset({"http", "https", "mailto", "glossary"})
 EXTERNAL_SCHEMES = frozenset({"http", "https", "mailto"})
 GLOSSARY_SCHEME = "glossary:"
 EXTERNAL_REL = "noopener noreferrer"
+# A folder stamp no real folder has: the first look always lists the folder.
+NEVER_SEEN: Stamp = (-2, -2)
 _SCHEME_RE = re.compile(r"([^/?#]*):")
 # A Python name that starts with an underscore: `__call__`, `_get_current_object`.
 _UNDERSCORE_NAME_RE = re.compile(r"_+[A-Za-z0-9]\w*")
@@ -117,6 +121,8 @@ class RenderedStep:
     position: int
     previous_step: Step | None
     next_step: Step | None
+    # The Flask or Werkzeug code the step mirrors, when it names one.
+    counterpart: RenderedCounterpart | None = None
 
 
 def parse_step_link(href: str) -> StepLink | None:
@@ -409,6 +415,8 @@ class TourLibrary:
         self._lock = threading.Lock()
         self._loaded: dict[Path, tuple[Stamp, Tour]] = {}
         self._rendered: dict[tuple[str, str], tuple[Stamp, RenderedStep]] = {}
+        self._listing: tuple[Stamp, list[Path]] = (NEVER_SEEN, [])
+        self._sorted: tuple[list[Path], tuple[Stamp, ...], list[Tour]] = ([], (), [])
 
     def tours(self) -> list[Tour]:
         """Return every tour readable here, sorted, re-reading changed files.
@@ -416,13 +424,19 @@ class TourLibrary:
         A tour whose required package is missing is left out, so the navigation,
         search, chain picture, probe and export all skip it alike.
         """
-        with self._lock:
-            return split_available(self._refresh())[0]
+        return split_available(self._all_tours())[0]
 
     def unavailable_tours(self) -> list[UnavailableTour]:
         """Return the tours that need a package this installation lacks."""
+        return split_available(self._all_tours())[1]
+
+    def _all_tours(self) -> list[Tour]:
+        """Return every tour, sorted, re-reading files that changed on disk."""
+        tours = self._unchanged_tours()
+        if tours is not None:
+            return tours
         with self._lock:
-            return split_available(self._refresh())[1]
+            return self._refresh()
 
     def tour(self, tour_id: str) -> Tour:
         """Return one tour by id, or raise `TourLookupError`."""
@@ -434,30 +448,84 @@ class TourLibrary:
         tour = self.tour(tour_id)
         return self.prose.markup(tour.intro_markdown, tour.id)
 
+    def tours_and_step(
+        self, tour_id: str, step_id: str
+    ) -> tuple[list[Tour], RenderedStep]:
+        """Return every readable tour and one step, from one look at the disk.
+
+        A step page needs both (the step, and the tours for its navigation):
+        looking once halves the file checks a cached page costs.
+        """
+        tours = self._unchanged_tours()
+        if tours is not None:
+            readable = split_available(tours)[0]
+            rendered = self._unchanged_step(readable, tour_id, step_id)
+            if rendered is not None:
+                return readable, rendered
+        with self._lock:
+            tours = self._refresh()
+            tour = self._pick_tour(tours, tour_id)
+            return split_available(tours)[0], self._render_step(tour, step_id)
+
+    def _unchanged_tours(self) -> list[Tour] | None:
+        """Return the tours if no file changed since the last look, else None.
+
+        Runs without the lock: a stat lets other threads run, and with the
+        lock held across the stats, busy threads queued behind one another.
+        Each cache is one tuple, replaced whole, so a read sees one version.
+        """
+        listing_stamp, paths = self._listing
+        known_paths, known_stamps, tours = self._sorted
+        if paths is not known_paths or file_stamp(self.directory) != listing_stamp:
+            return None
+        if tuple(file_stamp(path) for path in paths) != known_stamps:
+            return None
+        return list(tours)
+
+    def _unchanged_step(
+        self, tours: list[Tour], tour_id: str, step_id: str
+    ) -> RenderedStep | None:
+        """Return the cached step if it is still fresh, else None (no lock)."""
+        tour = next((tour for tour in tours if tour.id == tour_id), None)
+        cached = self._rendered.get((tour_id, step_id))
+        if tour is None or cached is None or not _is_fresh(cached, tour):
+            return None
+        return cached[1]
+
     def render_step(self, tour_id: str, step_id: str) -> RenderedStep:
         """Return a step rendered to HTML, from the cache while nothing changed."""
         with self._lock:
-            tour = self._find_tour(tour_id)
-            step = tour.step(step_id)
-            if step is None:
-                raise TourLookupError(f"tour {tour_id!r} has no step {step_id!r}")
-            cached = self._rendered.get((tour.id, step.id))
-            if cached is not None and _is_fresh(cached, tour):
-                return cached[1]
-            stamp, rendered = self._render(tour, step)
-            self._rendered[(tour.id, step.id)] = (stamp, rendered)
-            return rendered
+            return self._render_step(self._find_tour(tour_id), step_id)
+
+    def _render_step(self, tour: Tour, step_id: str) -> RenderedStep:
+        """Render one step of a fresh tour, or reuse it; caller holds the lock."""
+        step = tour.step(step_id)
+        if step is None:
+            raise TourLookupError(f"tour {tour.id!r} has no step {step_id!r}")
+        cached = self._rendered.get((tour.id, step.id))
+        if cached is not None and _is_fresh(cached, tour):
+            return cached[1]
+        stamp, rendered = self._render(tour, step)
+        self._rendered[(tour.id, step.id)] = (stamp, rendered)
+        return rendered
 
     def code_objects(self) -> dict[CodeType, StepRef]:
         """Return the code objects the current tours name, for the probe to watch."""
         return code_objects(self.tours())
 
     def _refresh(self) -> list[Tour]:
-        """Reload changed tour files, drop deleted ones; caller holds the lock."""
+        """Reload changed tour files, drop deleted ones; caller holds the lock.
+
+        Runs on every page request, so an unchanged folder costs one stat per
+        file (and one for the folder), and gives back the tours sorted before.
+        """
+        paths = self._tour_paths()
+        # Stamp before reading, so an edit during the read is seen next time.
+        stamps = tuple(file_stamp(path) for path in paths)
+        if paths is self._sorted[0] and stamps == self._sorted[1]:
+            return list(self._sorted[2])
         loaded: dict[Path, tuple[Stamp, Tour]] = {}
-        for path in tour_files(self.directory):
-            # Stamp before reading, so an edit during the read is seen next time.
-            stamp = file_stamp(path)
+        for path, stamp in zip(paths, stamps, strict=True):
             known = self._loaded.get(path)
             loaded[path] = (
                 known if known and known[0] == stamp else (stamp, load_tour(path))
@@ -465,7 +533,19 @@ class TourLibrary:
         tours = [tour for _, tour in loaded.values()]
         check_unique_tour_ids(tours)
         self._loaded = loaded
-        return sort_tours(tours)
+        self._sorted = (paths, stamps, sort_tours(tours))
+        return list(self._sorted[2])
+
+    def _tour_paths(self) -> list[Path]:
+        """List the tour files, reading the folder again only if it changed.
+
+        Adding, removing or renaming a file changes the folder's own mtime,
+        and a stat is ~40x cheaper than listing the folder (measured here).
+        """
+        stamp = file_stamp(self.directory)
+        if stamp != self._listing[0]:
+            self._listing = (stamp, tour_files(self.directory))
+        return self._listing[1]
 
     def all_tours(self) -> list[Tour]:
         """Return every tour, available or not, re-reading changed files."""
@@ -474,7 +554,11 @@ class TourLibrary:
 
     def _find_tour(self, tour_id: str) -> Tour:
         """Return the tour with this id from fresh files; caller holds the lock."""
-        tours, unavailable = split_available(self._refresh())
+        return self._pick_tour(self._refresh(), tour_id)
+
+    def _pick_tour(self, tours: list[Tour], tour_id: str) -> Tour:
+        """Return the readable tour with this id, or raise saying why not."""
+        tours, unavailable = split_available(tours)
         for tour in tours:
             if tour.id == tour_id:
                 return tour
@@ -507,14 +591,29 @@ class TourLibrary:
             position=position + 1,
             previous_step=_neighbour(tour.steps, position - 1),
             next_step=_neighbour(tour.steps, position + 1),
+            counterpart=_render_counterpart(step, source, emphasised),
         )
         return stamp, rendered
 
 
+def _render_counterpart(
+    step: Step, source: SourceCode, emphasised: list[int]
+) -> RenderedCounterpart | None:
+    """Render the Flask or Werkzeug code a step mirrors, if it names any."""
+    if step.counterpart is None:
+        return None
+    return render_counterpart(step.counterpart, source, emphasised)
+
+
 def _is_fresh(cached: tuple[Stamp, RenderedStep], tour: Tour) -> bool:
-    """Tell whether a cached step still matches its tour and its source file."""
+    """Tell whether a cached step still matches its tour and its source files."""
     stamp, rendered = cached
-    return rendered.tour is tour and file_stamp(rendered.file) == stamp
+    counterpart = rendered.counterpart
+    return (
+        rendered.tour is tour
+        and file_stamp(rendered.file) == stamp
+        and (counterpart is None or counterpart.is_current())
+    )
 
 
 def _neighbour(steps: Sequence[Step], index: int) -> Step | None:
@@ -546,6 +645,10 @@ class TranslatedLibrary(TourLibrary):
         self.translations = Path(directory)
         self._read: dict[Path, tuple[Stamp, Translation | None]] = {}
         self._merged: dict[str, tuple[Tour, Translation | None, Tour]] = {}
+
+    def _unchanged_tours(self) -> list[Tour] | None:
+        """Always take the locked path: a merge depends on two sets of files."""
+        return None
 
     def _refresh(self) -> list[Tour]:
         """Merge fresh English tours with fresh translations; caller holds the lock."""

@@ -58,3 +58,12 @@ def catch_failure() -> str:
     except ValueError as error:
         return str(error)
     return "not reached"
+
+
+def with_local_step() -> int:
+    """Call a function defined inside this one, as Werkzeug's ``execute`` is."""
+
+    def local_step() -> int:
+        return inner() + 1
+
+    return local_step()
