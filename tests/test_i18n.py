@@ -9,6 +9,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -217,3 +218,13 @@ def test_the_probe_scenarios_and_apps_are_in_the_catalogue() -> None:
     }
     words |= {choice.title for choice in ProbeTargets().choices()}
     assert sorted(words - set(catalogue)) == []
+
+
+def test_chinese_search_is_served_from_the_chinese_edition(site) -> None:
+    status, page = get(site, "/zh/search?q=" + quote("上下文"))
+    assert status == 200
+    assert 'href="/zh/tours/contexts/' in page
+    status, index = get(site, "/zh/search-index.json")
+    entries = json.loads(index)
+    assert status == 200 and {entry["tour_id"] for entry in entries} >= {"contexts"}
+    assert any("上下文" in entry["title"] for entry in entries)
