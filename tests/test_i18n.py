@@ -79,12 +79,17 @@ def test_the_switch_lands_on_the_same_page_and_back(site) -> None:
         assert SWITCH_RE.findall(chinese) == [path]
 
 
-def test_a_404_under_zh_is_chinese_and_switches_to_its_english_path(site) -> None:
+def test_a_404_under_zh_is_chinese_and_its_switch_never_leads_to_a_404(site) -> None:
     status, body = get(site, "/zh/tours/nope/")
     assert status == 404
     assert HTML_LANG_RE.search(body).group(1) == "zh-CN"
     assert "没有名为 'nope' 的导览。" in html.unescape(body)
-    assert SWITCH_RE.findall(body) == ["/tours/nope/"]
+    assert SWITCH_RE.findall(body) == ["/tours/nope/"]  # a route: its own twin
+    status, body = get(site, "/zh/no/such/page")
+    assert status == 404
+    assert SWITCH_RE.findall(body) == ["/"]  # no route: the other edition's home
+    _, body = get(site, "/no/such/page")
+    assert SWITCH_RE.findall(body) == ["/zh/"]
 
 
 def test_the_cache_keeps_each_language_apart(site) -> None:

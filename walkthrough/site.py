@@ -135,8 +135,11 @@ class Site:
 
         The query is kept where it names what the page shows (a search, a
         probe's choices); cached pages are keyed without it, so they drop it.
+        A path no route matched (a 404) has no twin: its switch goes home.
         """
         path = request.path
+        if request.url_rule is None:
+            path = "/" if code == DEFAULT_LANGUAGE else f"/{code}/"
         if code != DEFAULT_LANGUAGE:
             path = path.removeprefix(f"/{code}") or "/"
         query = request.query_string.decode("latin-1")
