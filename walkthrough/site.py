@@ -20,7 +20,7 @@ from walkthrough.framework.globals import request
 from walkthrough.framework.helpers import jsonify
 from walkthrough.framework.wrappers import Response
 from walkthrough.framing import refused_framer
-from walkthrough.links import AssetFingerprints, ServedLinks
+from walkthrough.links import RECHECK_SECONDS, AssetFingerprints, ServedLinks
 from walkthrough.live import (
     DEFAULT_MAX_PROBES,
     ProbeLimiter,
@@ -89,6 +89,8 @@ class Site:
     ) -> None:
         self.pages = pages
         self.library = pages.library
+        # A page served from memory looks at the tour files once a second at most.
+        self.library.recheck_seconds = RECHECK_SECONDS
         self.limiter = limiter
         self.targets = targets
         self.frame_ancestors = DEFAULT_FRAME_ANCESTORS
