@@ -30,28 +30,56 @@
 
   // ---------------------------------------------------------------- ranking
   // A line-for-line copy of walkthrough/tour/search.py: the server computed
-  // every entry's terms; this scores them. tests/e2e/test_search_parity.py
+  // every entry's terms; this scores them. tests/e2e/test_search_ranking.py
   // checks both give the same order for a table of queries.
 
-  const TERM_RE = /[^\s!-/:-@[-^`{-~]+/gu;
+  const TERM_RE = /[^\s!-/:-@[-^`{-~\u3000-\u303f]+/gu;
+  const CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf"
+    + "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{3134f}";
+  const CJK_PIECE_RE = new RegExp("[" + CJK + "]+|[^" + CJK + "]+", "gu");
+  const CJK_START_RE = new RegExp("^[" + CJK + "]", "u");
+  const WIDE_FORM_RE = /[\uff01-\uffee]/gu;
   const WORD_START_RE = /(?<=_)[^_]|(?<=[a-z0-9])[A-Z]|(?<=[A-Z])[A-Z](?=[a-z])/gu;
   const FIELD_WEIGHTS = { names: [40, 12], title: [30, 10], code: [6, 3], text: [2, 1] };
   const FIELD_LABELS = { also: "Explains", names: "Symbol", code: "In the code:", text: "In the text:" };
   const SNIPPET_CHARS = 90;
 
+  function narrow(text) {
+    // Full-width forms to ASCII, one character for one (`narrow`).
+    return text.replace(WIDE_FORM_RE, (character) => character.normalize("NFKC"));
+  }
+
   function fold(text) {
-    return text.toLowerCase(); // str.lower() in Python
+    return narrow(text).toLowerCase(); // str.lower() in Python
+  }
+
+  function isCjk(text) {
+    return CJK_START_RE.test(text);
+  }
+
+  function cjkPairs(run) {
+    // Overlapping pairs of characters; one character stays one.
+    const characters = Array.from(run);
+    if (characters.length < 2) return [run];
+    return characters.slice(1).map((character, at) => characters[at] + character);
   }
 
   function searchWords(query) {
-    return (query.match(TERM_RE) || []).map(fold);
+    // A CJK run gives its pairs: `请求上下文` is four words (`query_words`).
+    const words = [];
+    for (const term of narrow(query).match(TERM_RE) || []) {
+      for (const piece of term.match(CJK_PIECE_RE)) {
+        words.push(...(isCjk(piece) ? cjkPairs(piece) : [fold(piece)]));
+      }
+    }
+    return words;
   }
 
   function wordScore(terms, word, weights) {
     const [exact, starts] = terms;
     if (exact.includes(" " + word + " ")) return weights[0];
-    const isLong = Array.from(word).length > 1;
-    if (isLong && (exact.includes(" " + word) || starts.includes(" " + word))) return weights[1];
+    const mayStart = Array.from(word).length > 1 || isCjk(word);
+    if (mayStart && (exact.includes(" " + word) || starts.includes(" " + word))) return weights[1];
     return 0;
   }
 
@@ -79,6 +107,8 @@
 
   function wordAt(text, word) {
     // Where `word` starts a term, or a word inside one, in `text`; else -1.
+    // In CJK text every character may start a word.
+    if (isCjk(word)) return fold(text).indexOf(word);
     const starts = [...text.matchAll(TERM_RE), ...text.matchAll(WORD_START_RE)]
       .map((match) => match.index).sort((a, b) => a - b);
     const folded = fold(text);
@@ -157,7 +187,7 @@
   function markWords(text, words) {
     // Highlight the query's words in a title, with text nodes only (no HTML).
     const fragment = document.createDocumentFragment();
-    const lower = text.toLowerCase();
+    const lower = fold(text); // one character for one, so offsets hold
     let at = 0;
     while (at < text.length) {
       const next = nextHit(lower, words, at);
@@ -182,7 +212,22 @@
         best = { start, end: start + word.length };
       }
     }
-    return best;
+    return best && joinOverlaps(lower, words, best);
+  }
+
+  function joinOverlaps(lower, words, hit) {
+    // A Chinese query's pairs overlap (`上下`, `下文`): mark `上下文` as one.
+    for (let grown = true; grown;) {
+      grown = false;
+      for (const word of words) {
+        const start = lower.indexOf(word, hit.start);
+        if (start >= 0 && start < hit.end && start + word.length > hit.end) {
+          hit.end = start + word.length;
+          grown = true;
+        }
+      }
+    }
+    return hit;
   }
 
   function optionElement(id, href, parts) {

@@ -6,16 +6,20 @@ server in a thread, a URL to talk to, and a clean stop, each wait bounded.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
+import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import pytest
 
 from walkthrough.framework.serving import BaseWSGIServer, ServerLimits, make_server
 from walkthrough.framework.types import WSGIApplication
+from walkthrough.tour.content import Tour, load_tour
 
 SOCKET_TIMEOUT_SECONDS = 5.0
 
@@ -73,3 +77,45 @@ def serving(
 def live_server() -> Callable[..., object]:
     """Return ``serving``: ``with live_server(app) as server: ...``."""
     return serving
+
+
+# ---------------------------------------------------------------- a Chinese tour
+# Search and typography tests need a tour in Chinese before the site serves
+# one: this reads a translation (content/zh/<tour>.md, format in
+# content/README.md) just far enough to put its titles and prose on the
+# English tour's steps. The site's own loader is what readers get.
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+STEP_BLOCK_RE = re.compile(r"^```step\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
+
+
+def translated_tour(tour_id: str, language: str = "zh") -> Tour:
+    """Return the English tour with its translation's titles and prose."""
+    english = load_tour(CONTENT / f"{tour_id}.md")
+    text = (CONTENT / language / f"{tour_id}.md").read_text(encoding="utf-8")
+    _, front, body = text.split("+++\n", 2)
+    sections = re.split(r"^## ", body, flags=re.MULTILINE)[1:]
+    steps = []
+    for section in sections:
+        heading, rest = section.split("\n", 1)
+        block = STEP_BLOCK_RE.search(rest)
+        assert block, f"no step block under {heading!r}"
+        step = english.step(tomllib.loads(block[1])["id"])
+        assert step is not None, f"{heading!r}: no English step"
+        prose = rest[block.end() :].strip()
+        title = heading.replace("`", "").strip()
+        steps.append(replace(step, title=title, prose_markdown=prose))
+    title = tomllib.loads(front)["title"]
+    return replace(english, title=title, steps=tuple(steps))
+
+
+@pytest.fixture(scope="session")
+def zh_flask_tour() -> Tour:
+    """The Flask tour with its Chinese titles and prose."""
+    return translated_tour("flask")
+
+
+@pytest.fixture(scope="session")
+def zh_edition() -> list[Tour]:
+    """Every tour that has a Chinese translation, with its titles and prose."""
+    names = sorted(path.stem for path in (CONTENT / "zh").glob("*.md"))
+    return [translated_tour(name) for name in names]

@@ -100,9 +100,13 @@ def test_check_reports_the_flask_tour_as_skipped(
     tours = load_tours(content)
     others = [tour for tour in tours if tour.id != "flask"]
     steps = sum(len(tour.steps) for tour in others)
+    counterparts = sum(1 for tour in others for step in tour.steps if step.counterpart)
     assert lines == [
         f"{Path(content) / 'flask.md'}: skipped tour 'flask': {HINT}",
-        f"{len(others)} tours, {steps} steps: ok; 1 skipped",
+        f"{content}: skipped {counterparts} counterparts: flask, werkzeug not "
+        "installed: pip install 'walkthrough[flask]'",
+        f"{len(others)} tours, {steps} steps: ok; 1 skipped; "
+        f"{counterparts} counterparts skipped",
     ]
     assert "Traceback" not in process.stderr
 

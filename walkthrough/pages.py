@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from jinja2 import Environment
 
@@ -42,7 +43,42 @@ from walkthrough.tour.search import (
 from walkthrough.tour.source import resolve_symbol, stylesheet
 
 CONTENT_ENV_VAR = "WALKTHROUGH_CONTENT"
-# The probe traces the request tour's code (and the startup tour's, on ask).
+# The tour of the real Flask and Werkzeug, where counterparts are explained.
+COUNTERPART_TOUR = "flask"
+
+
+class CounterpartStep(NamedTuple):
+    """A step on the other side of a counterpart, for a link to it."""
+
+    tour_id: str
+    tour_title: str
+    step_id: str
+    step_title: str = ""
+
+
+def counterpart_step(
+    counterpart: str | None, tours: tuple[Tour, ...]
+) -> CounterpartStep | None:
+    """Find the Flask tour's step whose symbol is this counterpart, if loaded."""
+    tour = next((tour for tour in tours if tour.id == COUNTERPART_TOUR), None)
+    if counterpart is None or tour is None:
+        return None
+    step = next((step for step in tour.steps if step.symbol == counterpart), None)
+    return CounterpartStep(tour.id, tour.title, step.id) if step else None
+
+
+def mirroring_steps(symbol: str, tours: tuple[Tour, ...]) -> list[CounterpartStep]:
+    """Find our steps that name ``symbol`` as their counterpart.
+
+    A step of the Flask tour links back to them, so a reader of the real code
+    can see this project's version of it.
+    """
+    return [
+        CounterpartStep(tour.id, tour.title, step.id, step.title)
+        for tour in tours
+        for step in tour.steps
+        if step.counterpart == symbol
+    ]
 
 
 def content_dir_for(argument: str | os.PathLike[str] | None) -> Path:
@@ -159,6 +195,8 @@ class Pages:
             rendered=rendered,
             next_tour=next_tour(tours, rendered.tour),
             embedded=embedded,
+            counterpart_step=counterpart_step(rendered.step.counterpart, tours),
+            mirrored_by=mirroring_steps(rendered.step.symbol, tours),
             **context,
         )
 

@@ -173,7 +173,7 @@ def test_code_panels_show_whole_lines_and_name_their_python(reader, watch) -> No
     shown = page.locator(".source-where" if size == "wide" else ".source-foot")
     expect(shown).to_be_visible()
     expect(shown).to_contain_text(re.compile(rf"^{re.escape(python + where)} \d+–\d+$"))
-    header = page.locator(".source-header")
+    header = page.locator(".source:not(.compare-panel) > .source-header")
     copy = header.get_by_role("button", name="Copy")
     symbol = header.locator(".source-symbol")
     # One row: the name and the Copy button side by side.

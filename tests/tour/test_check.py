@@ -20,6 +20,12 @@ def _handle_span() -> str:
 KNOWN_TERMS = ", ".join(sorted(GLOSSARY))
 # The faults of fixtures/broken, one per planted mistake, in file and line order.
 BROKEN_FAULTS = [
+    "broken/bad_counterpart.md:5: counterpart: class 'BaseHTTPRequestHandler' has "
+    "no attribute 'handle_two_requests' (while resolving "
+    "'http.server:BaseHTTPRequestHandler.handle_two_requests')",
+    "broken/bad_counterpart.md:15: counterpart: cannot import module "
+    "'tourfixture.broken_import': this module always fails to import (while "
+    "resolving 'tourfixture.broken_import:handle')",
     "broken/bad_toml.md:9: bad TOML in step block of 'Step': Invalid value",
     "broken/broken_link.md:5: link '#nowhere' points to unknown step "
     "'nowhere' in tour 'broken_link'",

@@ -148,7 +148,8 @@ def test_parse_tour_accepts(text: str, expected: tuple[object, ...]) -> None:
         (
             FRONT + '## A\n```step\nid = "a"\nsymbol = "m:f"\nfokus = "x"\n```\n',
             8,
-            "unknown key 'fokus' (known: also, chain, focus, id, phase, symbol)",
+            "unknown key 'fokus' (known: also, chain, counterpart, focus, id, phase, "
+            "symbol)",
         ),
         (
             FRONT + "## A\n" + STEP + "## B\n" + STEP,

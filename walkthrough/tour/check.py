@@ -1,9 +1,10 @@
 """Validate a content directory, reporting faults as `file:line: message`.
 
-`walkthrough check` loads every tour, resolves every symbol, finds every focus text,
-and follows every step and glossary link, so a renamed function in the framework
-fails the build instead of a page. It reports all faults, not just the first. A
-tour that needs a package not installed here is reported as skipped, not passed.
+`walkthrough check` loads every tour, resolves every symbol and counterpart, finds
+every focus text, and follows every step and glossary link, so a renamed function
+in the framework fails the build instead of a page. It reports all faults, not just
+the first. A tour that needs a package not installed here, and a counterpart whose
+package (Flask, an extra) is not installed, are reported as skipped, not passed.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from walkthrough.tour.content import (
     load_tour,
     tour_files,
 )
+from walkthrough.tour.counterpart import install_hint, missing_package
 from walkthrough.tour.glossary import GLOSSARY, lookup_term
 from walkthrough.tour.render import (
     GLOSSARY_SCHEME,
@@ -56,10 +58,15 @@ class Fault:
 
 def check_content(directory: str | os.PathLike[str]) -> list[Fault]:
     """Return every fault in a content directory, in file and line order."""
+    return _check(directory)[1]
+
+
+def _check(directory: str | os.PathLike[str]) -> tuple[list[Tour], list[Fault]]:
+    """Return the tours that load and every fault, in file and line order."""
     try:
         paths = tour_files(directory)
     except ContentError as error:
-        return [Fault(error.path, error.line, error.message)]
+        return [], [Fault(error.path, error.line, error.message)]
     tours, faults = [], []
     for path in paths:
         try:
@@ -69,7 +76,7 @@ def check_content(directory: str | os.PathLike[str]) -> list[Fault]:
     faults += _duplicate_tour_faults(tours)
     for tour in tours:
         faults += check_tour(tour, tours)
-    return sorted(faults, key=lambda fault: (str(fault.path), fault.line or 0))
+    return tours, sorted(faults, key=lambda fault: (str(fault.path), fault.line or 0))
 
 
 def check_tour(tour: Tour, tours: list[Tour]) -> list[Fault]:
@@ -86,6 +93,7 @@ def check_tour(tour: Tour, tours: list[Tour]) -> list[Fault]:
     for step in tour.steps:
         if is_readable:
             faults += _symbol_faults(tour, step.line, step.symbol, step.focus)
+        faults += _counterpart_faults(tour, step.line, step.counterpart)
         faults += _prose_faults(tour, step.prose_markdown, step.prose_line, tours)
     return faults
 
@@ -114,6 +122,38 @@ def _symbol_faults(
         Fault(tour.path, line, missing_focus_message(source, text))
         for text in missing_focus(source, focus)
     ]
+
+
+def _counterpart_faults(tour: Tour, line: int, counterpart: str | None) -> list[Fault]:
+    """Report a counterpart that does not resolve; skip one not installed."""
+    if counterpart is None or missing_package(counterpart) is not None:
+        return []
+    try:
+        resolve_symbol(counterpart)
+    except SymbolError as error:
+        return [Fault(tour.path, line, f"counterpart: {error}")]
+    return []
+
+
+def skipped_counterparts(tours: list[Tour]) -> dict[str, int]:
+    """Count the counterparts that cannot be checked, by missing package."""
+    skipped: dict[str, int] = {}
+    for tour in tours:
+        for step in tour.steps:
+            package = missing_package(step.counterpart) if step.counterpart else None
+            if package is not None:
+                skipped[package] = skipped.get(package, 0) + 1
+    return skipped
+
+
+def skipped_message(skipped: dict[str, int]) -> str | None:
+    """Say in one line how many counterparts went unchecked, why, and the fix."""
+    if not skipped:
+        return None
+    packages = sorted(skipped)
+    hints = "; ".join(sorted({install_hint(package) for package in packages}))
+    what = _count(sum(skipped.values()), "counterpart")
+    return f"skipped {what}: {', '.join(packages)} not installed: {hints}"
 
 
 def _prose_faults(
@@ -176,17 +216,36 @@ def main(argv: list[str] | None = None) -> int:
     )
     arguments = parser.parse_args(argv)
     directory = content_directory(arguments.content)
-    faults = check_content(directory)
+    tours, faults = _check(directory)
     for fault in faults:
         print(fault)
     if faults:
         return 1
-    tours, unavailable = split_available(
-        load_tour(path) for path in tour_files(directory)
-    )
-    for missing in unavailable:
-        print(f"{missing.tour.path}: skipped tour {missing.tour.id!r}: {missing.hint}")
-    steps = sum(len(tour.steps) for tour in tours)
-    skipped = f"; {len(unavailable)} skipped" if unavailable else ""
-    print(f"{len(tours)} tours, {steps} steps: ok{skipped}")
+    for line in summary(tours, directory):
+        print(line)
     return 0
+
+
+def summary(tours: list[Tour], directory: str | os.PathLike[str]) -> list[str]:
+    """Say what a clean check had to skip, one line each, then what it covered."""
+    readable, unavailable = split_available(tours)
+    lines = [
+        f"{missing.tour.path}: skipped tour {missing.tour.id!r}: {missing.hint}"
+        for missing in unavailable
+    ]
+    skipped = skipped_counterparts(readable)
+    message = skipped_message(skipped)
+    lines += [f"{directory}: {message}"] if message else []
+    steps = sum(len(tour.steps) for tour in readable)
+    named = sum(1 for tour in readable for step in tour.steps if step.counterpart)
+    unchecked = sum(skipped.values())
+    checked = named - unchecked
+    counted = f", {_count(checked, 'counterpart')}" if checked else ""
+    gaps = f"; {len(unavailable)} skipped" if unavailable else ""
+    gaps += f"; {_count(unchecked, 'counterpart')} skipped" if unchecked else ""
+    return [*lines, f"{len(readable)} tours, {steps} steps{counted}: ok{gaps}"]
+
+
+def _count(number: int, noun: str) -> str:
+    """Write a count with its noun, singular or plural: `1 counterpart`."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

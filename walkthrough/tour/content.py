@@ -35,7 +35,7 @@ TOML_POSITION_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of documen
 TOUR_KEYS = ("id", "order", "requires", "summary", "title")
 # A required package is named as it is imported (`flask`), one dotted name each.
 IMPORT_NAME_RE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
-STEP_KEYS = ("also", "chain", "focus", "id", "phase", "symbol")
+STEP_KEYS = ("also", "chain", "counterpart", "focus", "id", "phase", "symbol")
 
 
 class ContentError(Exception):
@@ -66,6 +66,8 @@ class Step:
     prose_line: int
     also: tuple[str, ...] = ()
     phase: str | None = None
+    # The Flask or Werkzeug code this step mirrors, as `module:qualname`.
+    counterpart: str | None = None
 
 
 @dataclass(frozen=True)
@@ -369,6 +371,7 @@ def _parse_step(section: _Section, lines: list[str], path: Path) -> Step:
         prose_markdown=prose,
         line=section.heading_line,
         prose_line=prose_line,
+        counterpart=_step_counterpart(table),
     )
 
 
@@ -378,6 +381,19 @@ def _step_symbol(table: _Table) -> str:
     if not SYMBOL_RE.fullmatch(symbol):
         table.fail("symbol", f"symbol {symbol!r} is not of the form 'module:qualname'")
     return symbol
+
+
+def _step_counterpart(table: _Table) -> str | None:
+    """Return the real Flask/Werkzeug code the step mirrors, shape checked.
+
+    Like `symbol`, it is not imported here: Flask may not be installed, and
+    `check` says so instead of failing the tour.
+    """
+    counterpart = table.string("counterpart")
+    if counterpart is not None and not SYMBOL_RE.fullmatch(counterpart):
+        message = f"counterpart {counterpart!r} is not of the form 'module:qualname'"
+        table.fail("counterpart", message)
+    return counterpart
 
 
 def _string_list(table: _Table, key: str) -> tuple[str, ...]:

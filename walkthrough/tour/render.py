@@ -40,6 +40,7 @@ from walkthrough.tour.content import (
     sort_tours,
     tour_files,
 )
+from walkthrough.tour.counterpart import RenderedCounterpart, render_counterpart
 from walkthrough.tour.glossary import GLOSSARY, lookup_term, term_slug
 from walkthrough.tour.requirements import (
     UnavailableTour,
@@ -48,6 +49,7 @@ from walkthrough.tour.requirements import (
 )
 from walkthrough.tour.source import (
     THEMES,
+    SourceCode,
     Stamp,
     StepRef,
     code_objects,
@@ -120,6 +122,8 @@ class RenderedStep:
     position: int
     previous_step: Step | None
     next_step: Step | None
+    # The Flask or Werkzeug code the step mirrors, when it names one.
+    counterpart: RenderedCounterpart | None = None
 
 
 def parse_step_link(href: str) -> StepLink | None:
@@ -591,11 +595,19 @@ class TourLibrary:
         raise TourLookupError(f"no tour {tour_id!r} (known: {known})")
 
     def _is_fresh(self, cached: tuple[Stamp, RenderedStep], tour: Tour) -> bool:
-        """Tell whether a cached step still matches its tour and its source file."""
+        """Tell whether a cached step still matches its tour and its source files."""
         stamp, rendered = cached
-        if rendered.tour is not tour:
-            return False
-        return self._source_stamp(rendered.file, self.recheck_seconds) == stamp
+        counterpart = rendered.counterpart
+        return (
+            rendered.tour is tour
+            and self._source_stamp(rendered.file, self.recheck_seconds) == stamp
+            and (
+                counterpart is None
+                or not counterpart.file
+                or self._source_stamp(counterpart.file, self.recheck_seconds)
+                == counterpart.stamp
+            )
+        )
 
     def _source_stamp(self, path: str, looked_before: float) -> Stamp:
         """Return a source file's stamp, looking again if the last look is older.
@@ -634,8 +646,18 @@ class TourLibrary:
             position=position + 1,
             previous_step=_neighbour(tour.steps, position - 1),
             next_step=_neighbour(tour.steps, position + 1),
+            counterpart=_render_counterpart(step, source, emphasised),
         )
         return stamp, rendered
+
+
+def _render_counterpart(
+    step: Step, source: SourceCode, emphasised: list[int]
+) -> RenderedCounterpart | None:
+    """Render the Flask or Werkzeug code a step mirrors, if it names any."""
+    if step.counterpart is None:
+        return None
+    return render_counterpart(step.counterpart, source, emphasised)
 
 
 def _neighbour(steps: Sequence[Step], index: int) -> Step | None:

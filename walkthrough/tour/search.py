@@ -8,11 +8,21 @@ export with no server) rank alike. A query word matches a whole term or the
 start of one (`req` finds `request` and `teardown_request`, `g` never finds
 "registries"); an exact name beats a word start, and a name or title beats
 code, which beats prose. Every word must match somewhere.
+
+Chinese (and Japanese, Korean) is written without spaces, so a run of those
+characters is cut into overlapping pairs, `请求上下文` into `请求 求上 上下
+下文`, on both sides: the index holds each field's pairs as exact terms, and
+a query's run becomes the same pairs, each one a word that must match. A
+query of one character matches any character of a run. This is how CJK
+search engines index text: it needs no dictionary, and a query finds any
+text holding the same characters in the same order. Full-width letters,
+digits and punctuation (`ｗｓｇｉ`, `，`) are read as their ASCII forms first.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -24,9 +34,21 @@ from walkthrough.tour.content import Step, Tour
 MAX_RESULTS = 50
 SNIPPET_CHARS = 90
 TEXT_TOKEN_TYPES = frozenset({"text", "code_inline"})
-# A term: a run of anything but white space and ASCII punctuation other than
-# `_`. The same pattern, character for character, is in search.js.
-TERM_RE = re.compile(r"[^\s!-/:-@\[-^`{-~]+")
+# A term: a run of anything but white space, ASCII punctuation other than `_`
+# and CJK punctuation (`。`, `、`, `「`). The same pattern, character for
+# character, is in search.js, as are the three below.
+TERM_RE = re.compile(r"[^\s!-/:-@\[-^`{-~\u3000-\u303f]+")
+# Characters written without spaces between words: CJK radicals, kana,
+# bopomofo, the ideographs (with extensions and compatibility forms), Hangul.
+CJK = (
+    "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+)
+# A term's pieces: runs of CJK characters, and runs of anything else.
+CJK_PIECE_RE = re.compile(f"[{CJK}]+|[^{CJK}]+")
+CJK_START_RE = re.compile(f"[{CJK}]")
+# Full-width and half-width forms, which NFKC maps to ASCII (`Ａ`, `，`, `：`).
+WIDE_FORM_RE = re.compile("[\uff01-\uffee]")
 # Where a new word starts inside a term: after `_`, at a lower-to-upper step
 # (`RequestContext`), or at the last capital of a run (`WSGIRequest`).
 WORD_START_RE = re.compile(r"(?<=_)[^_]|(?<=[a-z0-9])[A-Z]|(?<=[A-Z])[A-Z](?=[a-z])")
@@ -72,19 +94,52 @@ class SearchHit:
     snippet: str
 
 
+def narrow(text: str) -> str:
+    """Map full-width forms to ASCII (NFKC), one character for one.
+
+    Only those forms: NFKC on all text would also turn `…` into `...` and so
+    change how English terms split. search.js narrows the same characters.
+    """
+    return WIDE_FORM_RE.sub(lambda match: unicodedata.normalize("NFKC", match[0]), text)
+
+
 def fold(text: str) -> str:
-    """Fold case as `String.prototype.toLowerCase` does in search.js."""
-    return text.lower()
+    """Narrow, then fold case as `String.prototype.toLowerCase` does in search.js."""
+    return narrow(text).lower()
 
 
 def split_terms(text: str) -> list[str]:
     """Return the terms of some text, case kept (identifiers stay whole)."""
-    return TERM_RE.findall(text)
+    return TERM_RE.findall(narrow(text))
+
+
+def is_cjk(text: str) -> bool:
+    """Say whether text starts with a character written without spaces."""
+    return CJK_START_RE.match(text) is not None
+
+
+def term_pieces(term: str) -> list[str]:
+    """Split a term where CJK starts or ends: `wsgi_app的请求` is two pieces."""
+    return CJK_PIECE_RE.findall(term)
+
+
+def cjk_pairs(run: str) -> list[str]:
+    """Cut a run of CJK characters into overlapping pairs; one stays one."""
+    if len(run) < 2:
+        return [run]
+    return [run[at : at + 2] for at in range(len(run) - 1)]
 
 
 def query_words(query: str) -> list[str]:
-    """Return a query's words, folded: `serving:make_server` is two words."""
-    return [fold(term) for term in split_terms(query)]
+    """Return a query's words, folded: `serving:make_server` is two words.
+
+    A CJK run gives its pairs, so `请求上下文` is four words that must all match.
+    """
+    words = []
+    for term in split_terms(query):
+        for piece in term_pieces(term):
+            words.extend(cjk_pairs(piece) if is_cjk(piece) else [fold(piece)])
+    return words
 
 
 def field_terms(text: str) -> tuple[str, str]:
@@ -96,9 +151,15 @@ def field_terms(text: str) -> tuple[str, str]:
     exact: dict[str, None] = {}
     starts: dict[str, None] = {}
     for term in split_terms(text):
-        exact[fold(term)] = None
-        for match in WORD_START_RE.finditer(term):
-            starts[fold(term[match.start() :])] = None
+        for piece in term_pieces(term):
+            if is_cjk(piece):
+                # Pairs are whole terms; every character starts one.
+                exact.update(dict.fromkeys(cjk_pairs(piece)))
+                starts.update(dict.fromkeys(piece))
+                continue
+            exact[fold(piece)] = None
+            for match in WORD_START_RE.finditer(piece):
+                starts[fold(piece[match.start() :])] = None
     inner = [start for start in starts if start not in exact]
     return f" {' '.join(exact)} ", f" {' '.join(inner)} "
 
@@ -133,7 +194,13 @@ def make_entry(tour: Tour, step: Step, code: Iterable[str]) -> SearchEntry:
 def build_index(
     tours: Iterable[Tour], read_code: CodeReader | None = None
 ) -> list[SearchEntry]:
-    """Make one entry per step of every tour, in tour order."""
+    """Make one entry per step of every tour, in tour order.
+
+    Any language: a translated edition passes its own tours (titles and prose
+    in that language, symbols and code as in English) and serves the result
+    as its own index. Chinese needs no switch; its characters are cut into
+    pairs wherever they appear.
+    """
     return [
         make_entry(tour, step, read_code(step) if read_code else ())
         for tour in tours
@@ -145,12 +212,14 @@ def word_score(terms: tuple[str, str], word: str, weights: tuple[int, int]) -> i
     """Score one word in one field: a whole term, else a word's start, else 0.
 
     A one-character word must be a whole term: `g` is Flask's `g`, not every
-    word that begins with a g.
+    word that begins with a g. A CJK character is a word of its own, so one
+    alone matches any character of a run.
     """
     exact, starts = terms
     if f" {word} " in exact:
         return weights[0]
-    if len(word) > 1 and (f" {word}" in exact or f" {word}" in starts):
+    may_start = len(word) > 1 or is_cjk(word)
+    if may_start and (f" {word}" in exact or f" {word}" in starts):
         return weights[1]
     return 0
 
@@ -207,7 +276,12 @@ def explain(entry: SearchEntry, query: str) -> SearchHit:
 
 
 def word_at(text: str, word: str) -> int:
-    """Return where `word` starts a term or a word inside one in `text`, or -1."""
+    """Return where `word` starts a term or a word inside one in `text`, or -1.
+
+    In CJK text every character may start a word.
+    """
+    if is_cjk(word):
+        return fold(text).find(word)
     starts = {match.start() for match in TERM_RE.finditer(text)}
     starts |= {match.start() for match in WORD_START_RE.finditer(text)}
     folded = fold(text)

@@ -188,7 +188,10 @@ def _resolve(symbol: str) -> tuple[object, str]:
     owner: object = _import_module(module_name, symbol)
     for part in outer_name.split(".") if outer_name else []:
         owner = _open_member(_get_member(owner, part, symbol))
-    if inspect.getattr_static(owner, "__wrapped__", None) is not None:
+    # A class is shown as written: its `__wrapped__`, if any, is an attribute
+    # of its instances (Werkzeug's LocalProxy forwards one), not a decorator's.
+    wrapped = inspect.getattr_static(owner, "__wrapped__", None)
+    if wrapped is not None and not _is(owner, type):
         owner = inspect.unwrap(owner)
     if inner_name:
         return _nested_code(owner, inner_name, symbol), _defining_module(owner)
