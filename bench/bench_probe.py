@@ -1,23 +1,25 @@
 """Measure the live probe: what tracing costs, and how long a probe takes.
 
     .venv/bin/python bench/bench_probe.py [--requests 400] [--probes 40]
-        [--rounds 3] [--tracing-only] [--interpreters] [--sink queue]
+        [--rounds 3] [--tracing-only] [--interpreters] [--sink relay]
 
 1. Tracing, like for like, per app: the specimen on our threaded server,
    and its twin on real Flask on Werkzeug's threaded server (the probe's
    two targets), each hit by ``--requests`` sequential GETs, untraced and
    then with the probe's Tracer on the server thread (``trace_thread``, the
-   tours' watches plus the app's own code), so connection threads are traced
-   too. Stages go to a queue that a thread drains, as in ``RequestProbe``
-   (``--sink queue``), to a ``SimpleQueue`` (``simple``) or nowhere
-   (``none``: the tracer alone). Keep-alive (one connection; ours only,
-   Werkzeug closes every connection) and ``Connection: close``. Wall time
-   is the best median of ``--rounds`` interleaved rounds, so traced and
-   untraced share the machine's weather; CPU time (client and server share
-   the process) is the best mean, steadier on a busy machine. The aim:
-   traced at most 1.5x untraced on Python 3.12+ (``sys.monitoring``), 2.5x
-   on 3.11 (the profile hook). ``--interpreters`` runs this part under this
-   Python and under each ``.venv-3.1x`` that ``scripts/test.sh`` made.
+   tours' watches plus the app's own code), so connection threads are
+   traced too. Stages go to ``RequestProbe``'s own ``StageChannel``, which
+   a thread drains as its relay does (``--sink relay``), to the
+   ``queue.Queue`` the relay used before (``queue``), to a ``SimpleQueue``
+   (``simple``) or nowhere (``none``: the tracer alone). Keep-alive (one
+   connection; ours only, Werkzeug closes every connection) and
+   ``Connection: close``. Wall time is the best median of ``--rounds``
+   interleaved rounds, so traced and untraced share the machine's weather;
+   CPU time (client and server share the process) is the best mean,
+   steadier on a busy machine. The aim: traced at most 1.5x untraced on
+   Python 3.12+ (``sys.monitoring``), 2.5x on 3.11 (the profile hook).
+   ``--interpreters`` runs this part under this Python and under each
+   ``.venv-3.1x`` that ``scripts/test.sh`` made.
 2. The runner in-process: ``RequestProbe.run()`` to ``done`` and to its end
    (``stop`` shuts the app's server), per app, with the tours' watches, and
    the specimen with none (its own views only): the cost of a server per probe.
@@ -46,7 +48,12 @@ from pathlib import Path
 from typing import Any
 
 from walkthrough.live import watches_for
-from walkthrough.probe.runner import ProbeDone, RequestProbe, with_own_code
+from walkthrough.probe.runner import (
+    ProbeDone,
+    RequestProbe,
+    StageChannel,
+    with_own_code,
+)
 from walkthrough.probe.targets import ProbeTarget, flask_target, walkthrough_target
 from walkthrough.probe.tracer import Tracer
 from walkthrough.site import content_dir_for
@@ -57,8 +64,10 @@ SOCKET_TIMEOUT_SECONDS = 30.0
 RUNNING_RE = re.compile(r"Running on http://127\.0\.0\.1:(\d+)/")
 PATH = "/users/42"
 STARTUP_PROBES = 8
+DRAIN_TIMEOUT_SECONDS = 600.0
 SINKS = {
-    "queue": "a queue.Queue a thread drains, as RequestProbe does",
+    "relay": "RequestProbe's StageChannel, drained by a thread as its relay does",
+    "queue": "a queue.Queue a thread drains, as RequestProbe's relay did before",
     "simple": "a queue.SimpleQueue a thread drains",
     "none": "nowhere: the tracer alone",
 }
@@ -74,12 +83,27 @@ class Timings:
     end: float
 
 
+def drained_channel() -> StageChannel:
+    """Return the probe's own channel, which a daemon thread empties until None.
+
+    The thread takes a batch per wake-up, as ``Probe.relay`` does.
+    """
+    channel = StageChannel()
+
+    def drain() -> None:
+        while not any(m is None for m in channel.take(DRAIN_TIMEOUT_SECONDS)):
+            pass
+
+    threading.Thread(target=drain, daemon=True).start()
+    return channel
+
+
 def drained_queue(sink: str) -> queue.Queue | queue.SimpleQueue:
     """Return a queue that a daemon thread empties until it gets ``None``.
 
     As the probe's relay does; left full, a queue of stages would grow by
     the thousand and make the garbage collector, not the tracer, the cost.
-    ``sink`` is ``queue`` (what ``RequestProbe`` uses) or ``simple`` (C).
+    ``sink`` is ``queue`` (what ``RequestProbe`` used) or ``simple`` (C).
     """
     stages = queue.SimpleQueue() if sink == "simple" else queue.Queue()
 
@@ -96,12 +120,15 @@ def serve_target(
 ) -> tuple[Any, threading.Thread, Tracer]:
     """Start an app on its server; with ``traced``, under the Tracer.
 
-    The tracer's sink is a queue a thread drains, as ``RequestProbe``'s is,
-    or with ``sink="none"`` nothing: the cost of the tracer alone.
+    The tracer's sink is drained by a thread, as ``RequestProbe``'s is (see
+    ``SINKS``), or with ``sink="none"`` is nothing: the tracer alone.
     """
     app = target.create_app()
     watched = watches_for(tours(), prefer_tour=target.request_tours)
-    put = (lambda event: None) if sink == "none" else drained_queue(sink).put
+    if sink == "none":
+        put = lambda event: None  # noqa: E731
+    else:
+        put = drained_channel().put if sink == "relay" else drained_queue(sink).put
     tracer = Tracer(with_own_code(watched, target.own_functions(app)), put)
     server = target.serve(app)
     thread = threading.Thread(
@@ -145,7 +172,7 @@ def time_requests(port: int, count: int, *, keep_alive: bool) -> tuple[float, fl
 
 
 def measure_tracing(
-    targets: list[ProbeTarget], requests: int, rounds: int, sink: str = "queue"
+    targets: list[ProbeTarget], requests: int, rounds: int, sink: str = "relay"
 ) -> dict[str, dict[str, float]]:
     """Return the best median per request, traced and not, per app and mode."""
     best: dict[str, dict[str, float]] = {}
@@ -262,7 +289,7 @@ def p90(samples: list[float]) -> float:
 
 
 def print_tracing(
-    best: dict[str, dict[str, float]], requests: int, sink: str = "queue"
+    best: dict[str, dict[str, float]], requests: int, sink: str = "relay"
 ) -> None:
     """Print part 1: per-request time untraced vs traced, and the ratio."""
     print(f"\n1. Tracing cost per request (GET {PATH}, n={requests}, best of rounds,")
@@ -356,7 +383,7 @@ def main() -> None:
         "--interpreters", action="store_true", help="part 1 on every .venv-3.1x too"
     )
     parser.add_argument(
-        "--sink", choices=SINKS, default="queue", help="where part 1's stages go"
+        "--sink", choices=SINKS, default="relay", help="where part 1's stages go"
     )
     options = parser.parse_args()
     ours, flask = walkthrough_target(), flask_target()

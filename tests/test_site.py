@@ -13,18 +13,21 @@ import importlib
 import inspect
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType
 
 import pytest
 
+from walkthrough.links import RECHECK_SECONDS
 from walkthrough.resources import shipped_path
 from walkthrough.site import create_app
 from walkthrough.tour.content import load_tours
 from walkthrough.tour.search import MAX_RESULTS
 
 SOCKET_TIMEOUT_SECONDS = 5.0
+WAIT_SECONDS = 10.0
 
 LINE_ANCHOR_RE = re.compile(r'<a id="L-(\d+)" name="L-\d+"></a>')
 TAG_RE = re.compile(r"<[^>]+>")
@@ -253,19 +256,39 @@ def test_error_pages_keep_the_errors_own_headers(site: object) -> None:
     assert response.getheader("Content-Type") == "text/html; charset=utf-8"
 
 
-def test_a_cached_step_page_shows_an_edit_on_the_next_request(
+def get_until(server: object, path: str, text: str) -> str:
+    """GET ``path`` until its page contains ``text``, or the deadline passes."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    page = get(server, path)[2]
+    while text not in page and time.monotonic() < deadline:
+        page = get(server, path)[2]
+    return page
+
+
+def test_a_cached_step_page_shows_an_edit_once_the_site_looks_again(
     live_server, tmp_path: Path
 ) -> None:
+    """The site looks at the tour files at most once per ``recheck_seconds``.
+
+    Within the interval the cached page is served without touching the disk;
+    the first request after it shows the edit.
+    """
     tour_file = tmp_path / "live.md"
     tour_file.write_text(HOSTILE_TOUR.replace("<script>", "Before<script>"), "utf-8")
-    with live_server(create_app(tmp_path)) as server:
+    app = create_app(tmp_path)
+    library = app.view_functions["index"].__self__.library
+    assert library.recheck_seconds == RECHECK_SECONDS
+    library.recheck_seconds = 3600.0
+    with live_server(app) as server:
         first = get(server, "/tours/live/try")[2]
-        assert first == get(server, "/tours/live/try")[2]
         tour_file.write_text(
             HOSTILE_TOUR.replace("<script>", "Edited<script>"), "utf-8"
         )
-        page = get(server, "/tours/live/try")[2]
+        within_interval = get(server, "/tours/live/try")[2]
+        library.recheck_seconds = 0.05
+        page = get_until(server, "/tours/live/try", "Edited")
     assert "Before" in first
+    assert within_interval == first
     assert "Edited" in page
     assert "Before" not in page
 

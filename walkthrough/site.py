@@ -15,13 +15,19 @@ from collections.abc import Callable
 from functools import partial
 
 from walkthrough.framework.app import App
+from walkthrough.framework.ctx import has_request_context
 from walkthrough.framework.exceptions import HTTPException, NotFound
 from walkthrough.framework.globals import request
 from walkthrough.framework.helpers import jsonify
 from walkthrough.framework.wrappers import Response
 from walkthrough.framing import refused_framer
 from walkthrough.i18n import DEFAULT_LANGUAGE, Language
-from walkthrough.links import AssetFingerprints, EditionLinks, ServedLinks
+from walkthrough.links import (
+    RECHECK_SECONDS,
+    AssetFingerprints,
+    EditionLinks,
+    ServedLinks,
+)
 from walkthrough.live import (
     DEFAULT_MAX_PROBES,
     ProbeLimiter,
@@ -93,6 +99,9 @@ class Site:
         targets: ProbeTargets,
     ) -> None:
         self.editions = pages if isinstance(pages, dict) else {"en": pages}
+        # A page served from memory looks at the tour files once a second at most.
+        for edition in self.editions.values():
+            edition.library.recheck_seconds = RECHECK_SECONDS
         self.limiter = limiter
         self.targets = targets
         self.frame_ancestors = DEFAULT_FRAME_ANCESTORS
@@ -124,7 +133,12 @@ class Site:
         )
 
     def language_code(self) -> str:
-        """Read the edition from the path: ``/zh/…`` is Chinese, the rest English."""
+        """Read the edition from the path: ``/zh/…`` is Chinese, the rest English.
+
+        Outside a request (a test or a shell holding the site), English.
+        """
+        if not has_request_context():
+            return DEFAULT_LANGUAGE
         first = request.path.lstrip("/").split("/", 1)[0]
         if first != DEFAULT_LANGUAGE and first in self.editions:
             return first

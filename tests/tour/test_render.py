@@ -274,6 +274,32 @@ def test_tours_and_step_looks_once_and_agrees_with_the_separate_calls(
     assert edited.tour in tours
 
 
+def test_a_library_looks_at_its_files_at_most_once_per_recheck_interval(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Within the interval an edit is not seen; the first look after it sees it."""
+    module = tmp_path / "tour_render_interval_module.py"
+    module.write_text("def stage():\n    return 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    content = _copy_fixtures(tmp_path)
+    tour_file = content / "live.md"
+    tour_file.write_text(
+        '+++\ntitle = "Live"\n+++\n## Stage\n```step\nid = "stage"\n'
+        'symbol = "tour_render_interval_module:stage"\n```\n[back](#stage)\n',
+        encoding="utf-8",
+    )
+    library = TourLibrary(content, recheck_seconds=3600.0)
+    tours, rendered = library.tours_and_step("live", "stage")
+    _rewrite(tour_file, tour_file.read_text(encoding="utf-8").replace("back", "up"))
+    _rewrite(module, "# moved\n\ndef stage():\n    return 2\n")
+    assert library.tours_and_step("live", "stage") == (tours, rendered)
+    assert library.tours() == tours
+    library.recheck_seconds = 0.0
+    tours, edited = library.tours_and_step("live", "stage")
+    assert ">up</a>" in edited.prose_html and edited.first_line == 3
+    assert edited.tour in tours
+
+
 def test_a_content_folder_removed_after_loading_is_a_content_error(
     tmp_path: Path,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import platform
 from pathlib import Path
@@ -60,6 +61,18 @@ def test_a_module_that_fails_at_import_counts_as_missing(
     assert not is_importable("tour_broken_package")
     assert not is_importable("tour_no_such_package_xyz")
     assert is_importable("socketserver")
+
+
+def test_availability_is_decided_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A package installed after the first answer shows only after a restart."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert not is_importable("tour_installed_later")
+    (tmp_path / "tour_installed_later.py").write_text("ANSWER = 42\n")
+    importlib.invalidate_caches()
+    assert importlib.import_module("tour_installed_later").ANSWER == 42
+    assert not is_importable("tour_installed_later")
 
 
 def test_split_available_keeps_order_and_names_what_is_missing() -> None:

@@ -150,6 +150,16 @@ def defining_symbol(frame: FrameType) -> str:
     return f"{frame.f_globals.get('__name__', '')}:{frame.f_code.co_qualname}"
 
 
+def readers_for(frame: FrameType) -> tuple[FactReader | None, FactReader | None]:
+    """Return the frame's code's readers for (enter, exit), None where it has none.
+
+    Naming the code costs a string built from its module and qualname: a
+    tracer asks once per code object and keeps the answer.
+    """
+    symbol = defining_symbol(frame)
+    return FACT_READERS.get((symbol, "enter")), FACT_READERS.get((symbol, "exit"))
+
+
 def read_facts(frame: FrameType, phase: str, result: object) -> Facts:
     """Return the facts worth showing for this stage and phase, if any."""
     reader = FACT_READERS.get((defining_symbol(frame), phase))

@@ -2,10 +2,10 @@
 
 The probe's IO half: it starts a target's app (``targets.py``) on that
 target's real server on 127.0.0.1, port 0, sends one HTTP request over a
-real socket, and yields each stage from a queue *while the request is in
-flight*. Nothing is scripted: a stage appears only if it ran. Every run is
-bounded in time and always shuts its server down, also when the consumer
-stops early.
+real socket, and yields each stage *while the request is in flight*.
+Nothing is scripted: a stage appears only if it ran. Every run is bounded
+in time and always shuts its server down, also when the consumer stops
+early.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import queue
 import socketserver
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from types import CodeType, FrameType
@@ -93,8 +94,46 @@ def response_summary(response: http.client.HTTPResponse, body: bytes) -> dict:
     }
 
 
+class StageChannel:
+    """Carry messages from traced threads to the relay, one wake-up per burst.
+
+    A ``queue.Queue`` woke the relay's thread for every stage: a lock, a
+    condition and a thread switch per stage, paid inside the traced request.
+    Here a message is appended to a deque (no lock: the GIL makes it atomic),
+    and the doorbell, a C ``SimpleQueue``, is rung only when the relay is not
+    already due to look; once awake, it takes everything pending. So stages
+    still reach it as they fire, and a burst costs one wake-up.
+    """
+
+    def __init__(self) -> None:
+        self.pending: deque[ProbeMessage] = deque()
+        self.doorbell: queue.SimpleQueue[None] = queue.SimpleQueue()
+        self.is_rung = False
+
+    def put(self, message: ProbeMessage) -> None:
+        """Hand over one message; wake the relay unless it is already woken."""
+        self.pending.append(message)
+        if not self.is_rung:
+            self.is_rung = True
+            self.doorbell.put(None)
+
+    def take(self, timeout: float) -> list[ProbeMessage]:
+        """Wait up to ``timeout`` for the bell; return every message pending.
+
+        The flag is cleared *before* the deque is emptied: a message appended
+        after that rings again, so none is left waiting unseen. Raises
+        ``queue.Empty`` if nothing rang in time.
+        """
+        self.doorbell.get(timeout=timeout)
+        self.is_rung = False
+        taken = []
+        while self.pending:
+            taken.append(self.pending.popleft())
+        return taken
+
+
 class Probe:
-    """Run something under the tracer and relay its stages from a queue.
+    """Run something under the tracer and relay its stages as they fire.
 
     Subclasses start the traced work in ``start`` and post ``ProbeDone`` or
     ``ProbeFailed`` when it ends; ``stop`` undoes ``start`` and always runs.
@@ -109,7 +148,7 @@ class Probe:
         on_enter: Mapping[CodeType, FrameHook] | None = None,
     ) -> None:
         self.timeout_seconds = timeout_seconds
-        self.messages: queue.Queue[ProbeMessage] = queue.Queue()
+        self.messages = StageChannel()
         self.tracer = Tracer(
             with_own_code(watched, own), self.messages.put, on_enter=on_enter
         )
@@ -128,16 +167,9 @@ class Probe:
             self.tracer.stop()
 
     def relay(self, deadline: float) -> Iterator[ProbeMessage]:
-        """Yield queued stages until the end message or the deadline."""
+        """Yield stages as they arrive until the end message or the deadline."""
         stages = 0
-        while True:
-            try:
-                message = self.messages.get(timeout=max(deadline - time.monotonic(), 0))
-            except queue.Empty:
-                yield ProbeFailed(
-                    f"The probe took longer than {self.timeout_seconds} s."
-                )
-                return
+        for message in self.received(deadline):
             if isinstance(message, StageEvent):
                 stages += 1
                 yield message
@@ -148,6 +180,18 @@ class Probe:
                 else message
             )
             return
+
+    def received(self, deadline: float) -> Iterator[ProbeMessage]:
+        """Yield each message handed over, in order; a timeout if none comes."""
+        while True:
+            try:
+                taken = self.messages.take(max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                yield ProbeFailed(
+                    f"The probe took longer than {self.timeout_seconds} s."
+                )
+                return
+            yield from taken
 
     def finish(
         self, status: int | None, size: int, response: dict | None = None

@@ -15,12 +15,12 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from types import CodeType, FrameType
+from types import CodeType, FrameType, MappingProxyType
 from typing import Any
 
-from walkthrough.probe.facts import read_facts
+from walkthrough.probe.facts import FactReader, readers_for
 
 THREAD_START_CODE = threading.Thread.start.__code__
 HAS_MONITORING = sys.version_info >= (3, 12)
@@ -29,6 +29,8 @@ HAS_MONITORING = sys.version_info >= (3, 12)
 # needs one, so a fourth probe at once falls back to the profile hook.
 PROBE_TOOL_IDS = (2, 3, 4)
 PROBE_TOOL_NAME = "walkthrough probe"
+# Where a stage's reader sits in the (enter, exit) pair ``readers_for`` gives.
+ENTER, EXIT = 0, 1
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class Watch:
     symbol: str
     tour: str | None = None
     step: str | None = None
+
+
+# The facts of a stage that shows none: shared, so it cannot be changed.
+NO_FACTS: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(slots=True)
@@ -56,15 +62,29 @@ class StageEvent:
     t_us: int
     depth: int
     thread: str
-    detail: dict[str, Any] = field(default_factory=dict)
+    detail: Mapping[str, Any]
 
     def to_json(self) -> dict[str, Any]:
-        """Return the JSON object the stream and the CLI send."""
-        return asdict(self)
+        """Return the JSON object the stream and the CLI send.
+
+        Spelled out rather than ``asdict``, which copies every value deeply:
+        the stream sends each stage, and its facts are short, flat values.
+        """
+        return {
+            "step": self.step,
+            "tour": self.tour,
+            "symbol": self.symbol,
+            "phase": self.phase,
+            "t_us": self.t_us,
+            "depth": self.depth,
+            "thread": self.thread,
+            "detail": dict(self.detail),
+        }
 
 
 EventSink = Callable[[StageEvent], None]
 FrameHook = Callable[[FrameType], None]
+ProfileHook = Callable[[FrameType, str, object], None]
 
 
 @dataclass(slots=True)
@@ -94,6 +114,8 @@ class Tracer:
         self.watched = dict(watched)
         self.on_event = on_event
         self.on_enter = dict(on_enter or {})
+        # Each watched code's fact readers, (enter, exit), found at its first run.
+        self.readers: dict[CodeType, tuple[FactReader | None, FactReader | None]] = {}
         self.started_ns = time.perf_counter_ns()
         self.is_active = True
         self.monitor = (
@@ -115,7 +137,7 @@ class Tracer:
             finally:
                 self.monitor.remove_thread()
         else:
-            sys.setprofile(partial(self.profile, state))
+            sys.setprofile(self.profile_hook(state))
             try:
                 run()
             finally:
@@ -127,26 +149,31 @@ class Tracer:
         if self.monitor is not None:
             self.monitor.release()
 
-    def profile(
-        self, state: ThreadState, frame: FrameType, event: str, arg: object
-    ) -> None:
-        """Handle one profiler event (3.11) in one thread: cheap when unwatched.
+    def profile_hook(self, state: ThreadState) -> ProfileHook:
+        """Return one thread's profile hook (3.11): cheap when unwatched.
 
-        Calls into C (``c_call``, ``c_return``) are never stages, and are
-        half the events, so they are dropped first.
+        Python calls it for every call and return in the thread, calls into C
+        too, so it is a closure over what it needs (no bound method, no
+        ``partial``, no attribute lookups for a call it drops). C calls
+        (``c_call``, ``c_return``) are never stages: they fall through.
         """
-        if event == "call":
-            watch = self.watched.get(frame.f_code)
-            if watch is not None and self.is_active:
-                self.enter(state, frame, watch)
-            elif frame.f_code is THREAD_START_CODE:
-                self.trace_thread(frame.f_locals["self"])
-        elif event == "return":
-            watch = self.watched.get(frame.f_code)
-            if watch is not None and self.is_active:
-                self.leave(state, frame, watch, arg)
-        if not self.is_active:
-            sys.setprofile(None)
+        watched = self.watched.get
+
+        def profile(frame: FrameType, event: str, arg: object) -> None:
+            if event == "call":
+                watch = watched(frame.f_code)
+                if watch is not None and self.is_active:
+                    self.enter(state, frame, watch)
+                elif frame.f_code is THREAD_START_CODE:
+                    self.trace_thread(frame.f_locals["self"])
+            elif event == "return":
+                watch = watched(frame.f_code)
+                if watch is not None and self.is_active:
+                    self.leave(state, frame, watch, arg)
+            if not self.is_active:
+                sys.setprofile(None)
+
+        return profile
 
     def enter(self, state: ThreadState, frame: FrameType, watch: Watch) -> None:
         """Report a watched stage starting, one level deeper in its thread.
@@ -154,7 +181,7 @@ class Tracer:
         The ``on_enter`` hook runs after the stage is reported, so a hook
         that ends the run (the startup probe's) comes after the stage.
         """
-        self.emit(state, watch, "enter", read_facts(frame, "enter", None))
+        self.emit(state, watch, "enter", self.facts(frame, ENTER, None))
         state.depth += 1
         if self.on_enter:
             hook = self.on_enter.get(frame.f_code)
@@ -167,10 +194,27 @@ class Tracer:
         """Report a watched stage returning, back at its entry depth."""
         if state.depth:
             state.depth -= 1
-        self.emit(state, watch, "exit", read_facts(frame, "exit", result))
+        self.emit(state, watch, "exit", self.facts(frame, EXIT, result))
+
+    def facts(self, frame: FrameType, phase: int, result: object) -> Mapping[str, Any]:
+        """Read the facts this stage shows at ``phase`` (ENTER or EXIT), if any.
+
+        Most stages have no reader: they pay one dict lookup, not a name built
+        from the frame. A code object runs in one module, so its readers never
+        change once found.
+        """
+        readers = self.readers.get(frame.f_code)
+        if readers is None:
+            readers = self.readers[frame.f_code] = readers_for(frame)
+        reader = readers[phase]
+        return NO_FACTS if reader is None else reader(frame, result)
 
     def emit(
-        self, state: ThreadState, watch: Watch, phase: str, detail: dict[str, Any]
+        self,
+        state: ThreadState,
+        watch: Watch,
+        phase: str,
+        detail: Mapping[str, Any],
     ) -> None:
         """Timestamp a stage at its thread's depth and hand it to the sink."""
         elapsed_us = (time.perf_counter_ns() - self.started_ns) // 1000

@@ -11,8 +11,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import is_
 from pathlib import Path
 from types import CodeType
 from typing import NamedTuple
@@ -73,6 +75,8 @@ GLOSSARY_SCHEME = "glossary:"
 EXTERNAL_REL = "noopener noreferrer"
 # A folder stamp no real folder has: the first look always lists the folder.
 NEVER_SEEN: Stamp = (-2, -2)
+# Tours readable here, and those that need a package this installation lacks.
+Split = tuple[list[Tour], list[UnavailableTour]]
 _SCHEME_RE = re.compile(r"([^/?#]*):")
 # A Python name that starts with an underscore: `__call__`, `_get_current_object`.
 _UNDERSCORE_NAME_RE = re.compile(r"_+[A-Za-z0-9]\w*")
@@ -400,6 +404,12 @@ class TourLibrary:
     Tour files are re-read when their (mtime_ns, size) changes; a rendered step is
     reused until its tour or its source file changes. One lock guards both caches,
     since the server answers requests on many threads.
+
+    ``recheck_seconds`` bounds how often the disk is looked at: 0 (the default)
+    looks on every call, so a one-shot command always sees the files as they
+    are; the site passes a second, since a page served from memory would
+    otherwise spend most of its time on a ``stat`` per file, and an author
+    sees an edit on the next request made a second or more after the last look.
     """
 
     def __init__(
@@ -408,15 +418,22 @@ class TourLibrary:
         *,
         resolve_link: LinkResolver | None = None,
         glossary: Mapping[str, str] = GLOSSARY,
+        recheck_seconds: float = 0.0,
     ) -> None:
         """Remember where the tours live; nothing is read until first asked."""
         self.directory = Path(directory)
+        self.recheck_seconds = recheck_seconds
         self.prose = ProseRenderer(resolve_link, glossary)
         self._lock = threading.Lock()
         self._loaded: dict[Path, tuple[Stamp, Tour]] = {}
         self._rendered: dict[tuple[str, str], tuple[Stamp, RenderedStep]] = {}
         self._listing: tuple[Stamp, list[Path]] = (NEVER_SEEN, [])
         self._sorted: tuple[list[Path], tuple[Stamp, ...], list[Tour]] = ([], (), [])
+        # When the tour files were last found unchanged (time.monotonic()).
+        self._looked_at = float("-inf")
+        # Each source file's stamp and when it was taken, for `_is_fresh`.
+        self._source_stamps: dict[str, tuple[float, Stamp]] = {}
+        self._last_split: tuple[tuple[Tour, ...], Split] = ((), ([], []))
 
     def tours(self) -> list[Tour]:
         """Return every tour readable here, sorted, re-reading changed files.
@@ -424,11 +441,23 @@ class TourLibrary:
         A tour whose required package is missing is left out, so the navigation,
         search, chain picture, probe and export all skip it alike.
         """
-        return split_available(self._all_tours())[0]
+        return list(self._split(self._all_tours())[0])
 
     def unavailable_tours(self) -> list[UnavailableTour]:
         """Return the tours that need a package this installation lacks."""
-        return split_available(self._all_tours())[1]
+        return list(self._split(self._all_tours())[1])
+
+    def _split(self, tours: list[Tour]) -> Split:
+        """Split tours into readable and unavailable, once per set of tours.
+
+        Availability is decided once per process, so the split only changes
+        when the tours do; reusing it spares every page a check per package.
+        """
+        known, split = self._last_split
+        if len(known) != len(tours) or not all(map(is_, known, tours)):
+            split = split_available(tours)
+            self._last_split = (tuple(tours), split)
+        return split
 
     def _all_tours(self) -> list[Tour]:
         """Return every tour, sorted, re-reading files that changed on disk."""
@@ -458,14 +487,14 @@ class TourLibrary:
         """
         tours = self._unchanged_tours()
         if tours is not None:
-            readable = split_available(tours)[0]
+            readable = list(self._split(tours)[0])
             rendered = self._unchanged_step(readable, tour_id, step_id)
             if rendered is not None:
                 return readable, rendered
         with self._lock:
             tours = self._refresh()
             tour = self._pick_tour(tours, tour_id)
-            return split_available(tours)[0], self._render_step(tour, step_id)
+            return list(self._split(tours)[0]), self._render_step(tour, step_id)
 
     def _unchanged_tours(self) -> list[Tour] | None:
         """Return the tours if no file changed since the last look, else None.
@@ -476,10 +505,14 @@ class TourLibrary:
         """
         listing_stamp, paths = self._listing
         known_paths, known_stamps, tours = self._sorted
+        now = time.monotonic()
+        if paths is known_paths and now - self._looked_at < self.recheck_seconds:
+            return list(tours)
         if paths is not known_paths or file_stamp(self.directory) != listing_stamp:
             return None
         if tuple(file_stamp(path) for path in paths) != known_stamps:
             return None
+        self._looked_at = now
         return list(tours)
 
     def _unchanged_step(
@@ -488,7 +521,7 @@ class TourLibrary:
         """Return the cached step if it is still fresh, else None (no lock)."""
         tour = next((tour for tour in tours if tour.id == tour_id), None)
         cached = self._rendered.get((tour_id, step_id))
-        if tour is None or cached is None or not _is_fresh(cached, tour):
+        if tour is None or cached is None or not self._is_fresh(cached, tour):
             return None
         return cached[1]
 
@@ -503,7 +536,7 @@ class TourLibrary:
         if step is None:
             raise TourLookupError(f"tour {tour.id!r} has no step {step_id!r}")
         cached = self._rendered.get((tour.id, step.id))
-        if cached is not None and _is_fresh(cached, tour):
+        if cached is not None and self._is_fresh(cached, tour):
             return cached[1]
         stamp, rendered = self._render(tour, step)
         self._rendered[(tour.id, step.id)] = (stamp, rendered)
@@ -516,13 +549,15 @@ class TourLibrary:
     def _refresh(self) -> list[Tour]:
         """Reload changed tour files, drop deleted ones; caller holds the lock.
 
-        Runs on every page request, so an unchanged folder costs one stat per
+        Runs whenever a look is due, so an unchanged folder costs one stat per
         file (and one for the folder), and gives back the tours sorted before.
         """
+        looked_at = time.monotonic()
         paths = self._tour_paths()
         # Stamp before reading, so an edit during the read is seen next time.
         stamps = tuple(file_stamp(path) for path in paths)
         if paths is self._sorted[0] and stamps == self._sorted[1]:
+            self._looked_at = looked_at
             return list(self._sorted[2])
         loaded: dict[Path, tuple[Stamp, Tour]] = {}
         for path, stamp in zip(paths, stamps, strict=True):
@@ -534,6 +569,7 @@ class TourLibrary:
         check_unique_tour_ids(tours)
         self._loaded = loaded
         self._sorted = (paths, stamps, sort_tours(tours))
+        self._looked_at = looked_at
         return list(self._sorted[2])
 
     def _tour_paths(self) -> list[Path]:
@@ -558,7 +594,7 @@ class TourLibrary:
 
     def _pick_tour(self, tours: list[Tour], tour_id: str) -> Tour:
         """Return the readable tour with this id, or raise saying why not."""
-        tours, unavailable = split_available(tours)
+        tours, unavailable = self._split(tours)
         for tour in tours:
             if tour.id == tour_id:
                 return tour
@@ -568,9 +604,38 @@ class TourLibrary:
         known = ", ".join(tour.id for tour in tours)
         raise TourLookupError(f"no tour {tour_id!r} (known: {known})")
 
+    def _is_fresh(self, cached: tuple[Stamp, RenderedStep], tour: Tour) -> bool:
+        """Tell whether a cached step still matches its tour and its source files."""
+        stamp, rendered = cached
+        counterpart = rendered.counterpart
+        return (
+            rendered.tour is tour
+            and self._source_stamp(rendered.file, self.recheck_seconds) == stamp
+            and (
+                counterpart is None
+                or not counterpart.file
+                or self._source_stamp(counterpart.file, self.recheck_seconds)
+                == counterpart.stamp
+            )
+        )
+
+    def _source_stamp(self, path: str, looked_before: float) -> Stamp:
+        """Return a source file's stamp, looking again if the last look is older.
+
+        Many steps show the same file (Flask's ``app.py``): one look serves them
+        all until ``looked_before`` seconds have passed.
+        """
+        now = time.monotonic()
+        seen = self._source_stamps.get(path)
+        if seen is not None and now - seen[0] < looked_before:
+            return seen[1]
+        stamp = file_stamp(path)
+        self._source_stamps[path] = (now, stamp)
+        return stamp
+
     def _render(self, tour: Tour, step: Step) -> tuple[Stamp, RenderedStep]:
         """Highlight a step's source and render its prose; stamp the source."""
-        stamp = file_stamp(source_file(step.symbol))
+        stamp = self._source_stamp(source_file(step.symbol), looked_before=0.0)
         source = resolve_symbol(step.symbol)
         emphasised = focus_lines(source, step.focus, strict=False)
         position = tour.steps.index(step)
@@ -605,17 +670,6 @@ def _render_counterpart(
     return render_counterpart(step.counterpart, source, emphasised)
 
 
-def _is_fresh(cached: tuple[Stamp, RenderedStep], tour: Tour) -> bool:
-    """Tell whether a cached step still matches its tour and its source files."""
-    stamp, rendered = cached
-    counterpart = rendered.counterpart
-    return (
-        rendered.tour is tour
-        and file_stamp(rendered.file) == stamp
-        and (counterpart is None or counterpart.is_current())
-    )
-
-
 def _neighbour(steps: Sequence[Step], index: int) -> Step | None:
     """Return steps[index] if it exists, without Python's negative wrap-around."""
     return steps[index] if 0 <= index < len(steps) else None
@@ -647,8 +701,25 @@ class TranslatedLibrary(TourLibrary):
         self._merged: dict[str, tuple[Tour, Translation | None, Tour]] = {}
 
     def _unchanged_tours(self) -> list[Tour] | None:
-        """Always take the locked path: a merge depends on two sets of files."""
-        return None
+        """Return the merged tours if nothing was looked at too long ago, else None.
+
+        As the English library does: the translation files are stat'ed at most
+        once per ``recheck_seconds`` (0 looks every time), and the merge is
+        reused while the English tours are the very same objects.
+        """
+        english = self.english._unchanged_tours()
+        if english is None:
+            return None
+        if time.monotonic() - self._looked_at >= self.recheck_seconds:
+            return None
+        merged = self._merged
+        known = [merged.get(tour.id) for tour in english]
+        if any(
+            entry is None or entry[0] is not tour
+            for entry, tour in zip(known, english, strict=True)
+        ):
+            return None
+        return [entry[2] for entry in known if entry is not None]
 
     def _refresh(self) -> list[Tour]:
         """Merge fresh English tours with fresh translations; caller holds the lock."""
@@ -660,6 +731,7 @@ class TranslatedLibrary(TourLibrary):
                 known = (tour, translation, merge_tour(tour, translation))
                 self._merged[tour.id] = known
             merged.append(known[2])
+        self._looked_at = time.monotonic()
         return merged
 
     def _translation(self, path: Path) -> Translation | None:

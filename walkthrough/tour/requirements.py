@@ -8,6 +8,7 @@ symbols, and `walkthrough check` reports it as skipped rather than passed.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import platform
@@ -33,11 +34,15 @@ class UnavailableTour:
         return install_hint(self.missing)
 
 
+@functools.cache
 def is_importable(name: str) -> bool:
-    """Tell whether a module imports here (a failed import is retried each time).
+    """Tell whether a module imports here, deciding once per process.
 
     Importing is the honest test: an installed package that fails to import is
-    as unreadable as a missing one, and a success is cached by `sys.modules`.
+    as unreadable as a missing one. Every page asks, for every tour, so the
+    answer is kept: a failed import would otherwise be retried on each page
+    (a search of every folder on `sys.path`). Hence a server started before
+    `pip install 'walkthrough[flask]'` needs a restart to show the Flask tour.
     """
     try:
         importlib.import_module(name)
