@@ -233,3 +233,23 @@ def test_chinese_search_is_served_from_the_chinese_edition(site) -> None:
     entries = json.loads(index)
     assert status == 200 and {entry["tour_id"] for entry in entries} >= {"contexts"}
     assert any("上下文" in entry["title"] for entry in entries)
+
+
+def test_an_edited_translation_shows_once_the_site_looks_again(
+    live_server, tmp_path: Path
+) -> None:
+    content = fixture_copy(tmp_path)
+    translation = content / "zh" / "demo.md"
+    app = create_app(content)
+    edition = app.view_functions["zh.index"].__self__.editions["zh"]
+    edition.library.recheck_seconds = 3600.0
+    with live_server(app) as server:
+        first = get(server, "/zh/tours/demo/kept")[1]
+        text = translation.read_text(encoding="utf-8")
+        translation.write_text(text.replace("是最新的", "刚刚改过"), encoding="utf-8")
+        within_interval = get(server, "/zh/tours/demo/kept")[1]
+        edition.library.recheck_seconds = 0.0
+        edited = get(server, "/zh/tours/demo/kept")[1]
+    assert "这一步的译文是最新的。" in first
+    assert within_interval == first
+    assert "这一步的译文刚刚改过。" in edited
