@@ -26,7 +26,7 @@ from walkthrough.probe.runner import (
     RequestProbe,
     StartupProbe,
 )
-from walkthrough.probe.targets import app_target
+from walkthrough.probe.targets import app_target, flask_target, walkthrough_target
 from walkthrough.probe.tracer import StageEvent
 from walkthrough.site import content_dir_for
 from walkthrough.tour.content import load_tours
@@ -121,3 +121,18 @@ def test_done_carries_the_head_and_a_bounded_safe_body() -> None:
     assert ["Content-Length", str(len(body))] in response["headers"]
     assert response["body"] == "\ufffd" * MAX_BODY_PREVIEW_BYTES
     assert response["body_truncated"] is True
+
+
+@pytest.mark.parametrize("target_id", ["walkthrough", "flask"])
+def test_a_startup_ends_in_serve_forever_when_no_tour_names_it(target_id) -> None:
+    # Tours of your own that skip the accept loop: startup must still finish,
+    # not wait out its whole timeout.
+    if target_id == "flask":
+        pytest.importorskip("flask")
+    target = flask_target() if target_id == "flask" else walkthrough_target()
+    probe = StartupProbe({}, target=target, timeout_seconds=SETTLE_SECONDS)
+    messages = list(probe.run())
+    assert isinstance(messages[-1], ProbeDone), messages[-1]
+    serve_forever = "socketserver:BaseServer.serve_forever"
+    assert [m.symbol for m in messages[:-1]] == [serve_forever]
+    assert probe.server is not None and probe.server.socket.fileno() == -1

@@ -68,6 +68,20 @@ class ProbeFailed:
 ProbeMessage = StageEvent | ProbeDone | ProbeFailed
 
 
+def with_serve_forever(watched: Mapping[CodeType, Watch]) -> dict[CodeType, Watch]:
+    """Watch the accept loop even when no tour names it: startup ends there.
+
+    The hook that ends a startup run fires only for watched code, so tours
+    of your own that skip ``serve_forever`` would otherwise wait out the
+    whole timeout. Unnamed by a tour, it shows as a stage with no step.
+    """
+    combined = dict(watched)
+    combined.setdefault(
+        SERVE_FOREVER_CODE, Watch(symbol="socketserver:BaseServer.serve_forever")
+    )
+    return combined
+
+
 def with_own_code(
     watched: Mapping[CodeType, Watch], own: tuple[OwnFunction, ...]
 ) -> dict[CodeType, Watch]:
@@ -302,7 +316,7 @@ class StartupProbe(Probe):
         if self.target.startup is None:
             raise ValueError(f"the target {self.target.id!r} has no startup to trace")
         super().__init__(
-            watched,
+            with_serve_forever(watched),
             timeout_seconds=timeout_seconds,
             on_enter={SERVE_FOREVER_CODE: self.found_server},
         )
