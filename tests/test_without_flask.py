@@ -207,6 +207,17 @@ def test_flask_tour_pages_answer_404_saying_what_to_install(
     assert HINT_HTML in page
 
 
+@pytest.mark.parametrize(
+    "path", ["/zh/", "/zh/tours/flask/", "/zh/tours/flask/execute"]
+)
+def test_the_chinese_edition_says_what_to_install_in_chinese(
+    site_without_flask: Site, path: str
+) -> None:
+    _status, page = site_without_flask.get(path)
+    assert "要阅读这个导览，请安装 Flask 扩展：pip install" in page
+    assert HINT_HTML not in page
+
+
 def test_search_and_the_chain_skip_the_flask_tour(site_without_flask: Site) -> None:
     status, body = site_without_flask.get("/search-index.json")
     assert status == 200

@@ -271,7 +271,9 @@ class Site:
         try:
             return self.library.tour(tour_id)
         except TourUnavailableError as error:
-            raise TourNotInstalled(error.unavailable.hint) from None
+            raise TourNotInstalled(
+                self.pages.language.gettext(error.unavailable.hint)
+            ) from None
         except TourLookupError:
             message = self.pages.language.gettext(
                 "There is no tour called {tour}.", tour=repr(tour_id)
@@ -285,7 +287,9 @@ class Site:
         try:
             tours, rendered = self.library.tours_and_step(tour_id, step_id)
         except TourUnavailableError as error:
-            raise TourNotInstalled(error.unavailable.hint) from None
+            raise TourNotInstalled(
+                self.pages.language.gettext(error.unavailable.hint)
+            ) from None
         except TourLookupError:
             message = self.pages.language.gettext(
                 "There is no step {step} in tour {tour}.",
