@@ -272,7 +272,15 @@ function streamUrl() {
     params.set("path", ui.path.value);
   }
   params.set("app", app.id);
+  // The endpoints are shared by every edition: ask for this page's words.
+  const language = pageLanguage();
+  if (language !== "en") params.set("lang", language);
   return ui.page.dataset.streamUrl + "?" + params.toString();
+}
+
+function pageLanguage() {
+  const block = document.getElementById("ui-strings");
+  return (block && block.dataset.language) || "en";
 }
 
 function describeRun() {

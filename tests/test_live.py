@@ -104,6 +104,48 @@ def test_bad_input_is_a_400_naming_the_problem(site, endpoint, query, message) -
     assert message in html.unescape(body)
 
 
+def refusal(server, endpoint: str, query: dict[str, str]) -> tuple[int, str]:
+    """GET a probe endpoint that refuses; return (status, the JSON message)."""
+    status, _, body = get(server, f"{endpoint}?{urlencode(query)}")
+    return status, json.loads(body)["error"]["message"]
+
+
+@pytest.mark.parametrize("endpoint", ["/probe/stream", "/probe/run"])
+def test_a_refusal_answers_in_the_language_the_page_asked_for(site, endpoint) -> None:
+    english = "The path must start with '/': it is a path on the app."
+    chinese = "路径必须以“/”开头：它是应用上的一个路径。"
+    assert refusal(site, endpoint, {"path": "nope", "lang": "zh"}) == (400, chinese)
+    assert refusal(site, endpoint, {"path": "nope"}) == (400, english)
+    # An unknown language is no error: the refusal is the English one.
+    assert refusal(site, endpoint, {"path": "nope", "lang": "xx"}) == (400, english)
+
+
+@pytest.mark.parametrize(
+    ("query", "english"),
+    [case[1:] for case in BAD_INPUT] + [({"app": "nope"}, "Unknown app 'nope'")],
+    ids=[case[0] for case in BAD_INPUT] + ["app"],
+)
+def test_every_refusal_has_its_chinese_words(site, query, english) -> None:
+    status, message = refusal(site, "/probe/run", {**query, "lang": "zh"})
+    assert status == 400
+    assert english not in message and any(
+        "\u4e00" <= char <= "\u9fff" for char in message
+    )
+
+
+def test_the_chinese_probe_form_asks_for_chinese_without_script(site) -> None:
+    assert '<input type="hidden" name="lang" value="zh">' in get(site, "/zh/probe")[2]
+    assert 'name="lang"' not in get(site, "/probe")[2]
+
+
+def test_an_unknown_app_names_the_choices_in_chinese(site) -> None:
+    status, message = refusal(site, "/probe/run", {"app": "nope", "lang": "zh"})
+    assert (status, message) == (
+        400,
+        "未知的应用 'nope'：请从 walkthrough, flask 中选择。",
+    )
+
+
 def test_probe_run_answers_the_whole_run_as_one_document(site) -> None:
     status, headers, body = get(site, "/probe/run?path=/users/3&method=get")
     assert status == 200
@@ -172,10 +214,12 @@ def test_a_refused_probe_says_when_to_retry(live_server, gate) -> None:
         with EventStream(server, {"path": "/index"}) as held:
             held.next_stage()
             status, headers, _ = get(server, "/probe/stream?path=/index")
+            _, busy = refusal(server, "/probe/run", {"path": "/index", "lang": "zh"})
             gate.set()
             held.read_run()
     assert status == 429
     assert headers.get("Retry-After") == str(RETRY_AFTER_SECONDS)
+    assert busy == "探针的运行名额已满，请稍后再试。"
 
 
 def test_a_stream_closed_before_it_is_read_frees_its_slot() -> None:

@@ -20,6 +20,7 @@ from walkthrough.framework.exceptions import (
     ServiceUnavailable,
     TooManyRequests,
 )
+from walkthrough.i18n import ENGLISH, Language
 from walkthrough.probe.runner import (
     Probe,
     ProbeDone,
@@ -84,17 +85,19 @@ class ProbeTargets:
         if yours is not None:
             self.factories[YOURS] = (yours.title, lambda: yours)
 
-    def find(self, app_id: str) -> ProbeTarget:
+    def find(self, app_id: str, language: Language = ENGLISH) -> ProbeTarget:
         """Return the target for ``app=``: 400 if unknown, 503 if not installed."""
         if app_id not in self.factories:
-            raise BadRequest(
-                f"Unknown app {app_id[:20]!r}: choose one of "
-                f"{', '.join(self.factories)}."
+            message = language.gettext(
+                "Unknown app {app}: choose one of {choices}.",
+                app=repr(app_id[:20]),
+                choices=", ".join(self.factories),
             )
+            raise BadRequest(message)
         try:
             return self.factories[app_id][1]()
         except TargetUnavailable as error:
-            raise ServiceUnavailable(str(error)) from None
+            raise ServiceUnavailable(language.gettext(str(error))) from None
 
     def choices(self) -> list[TargetChoice]:
         """List every offered app for the page, each ready or not."""
@@ -107,30 +110,54 @@ class ProbeTargets:
         return listed
 
 
-def parse_probe_request(args: dict[str, str]) -> ProbeRequest:
-    """Check the query of ``/probe/stream``; raise 400 naming the problem."""
+def parse_probe_request(
+    args: dict[str, str], language: Language = ENGLISH
+) -> ProbeRequest:
+    """Check the query of ``/probe/stream``; raise 400 naming the problem.
+
+    ``language`` is the reader's (``lang=`` on the query): the probe page
+    shows these messages as they come.
+    """
+    gettext = language.gettext
     mode = args.get("mode", "request")
     if mode not in MODES:
-        raise BadRequest(f"Unknown probe mode {mode[:20]!r}: use request or startup.")
+        raise BadRequest(
+            gettext(
+                "Unknown probe mode {mode}: use request or startup.",
+                mode=repr(mode[:20]),
+            )
+        )
     method = args.get("method", "GET").upper()
     if method not in PROBE_METHODS:
         raise BadRequest(
-            f"Method {method[:20]!r} cannot be probed; choose one of "
-            f"{', '.join(PROBE_METHODS)}."
+            gettext(
+                "Method {method} cannot be probed; choose one of {choices}.",
+                method=repr(method[:20]),
+                choices=", ".join(PROBE_METHODS),
+            )
         )
-    path = check_probe_path(args.get("path", "/index"))
+    path = check_probe_path(args.get("path", "/index"), language)
     return ProbeRequest(mode, method, path, args.get("app", WALKTHROUGH))
 
 
-def check_probe_path(path: str) -> str:
+def check_probe_path(path: str, language: Language = ENGLISH) -> str:
     """Accept a path on the specimen: ``/`` first, printable ASCII, bounded."""
+    gettext = language.gettext
     if len(path) > MAX_PROBE_PATH_CHARS:
-        raise BadRequest(f"The path is longer than {MAX_PROBE_PATH_CHARS} characters.")
+        raise BadRequest(
+            gettext(
+                "The path is longer than {max} characters.", max=MAX_PROBE_PATH_CHARS
+            )
+        )
     if not path.startswith("/"):
-        raise BadRequest("The path must start with '/': it is a path on the app.")
+        raise BadRequest(
+            gettext("The path must start with '/': it is a path on the app.")
+        )
     if not (path.isascii() and path.isprintable()) or " " in path:
         raise BadRequest(
-            "The path must be printable ASCII without spaces (percent-encode others)."
+            gettext(
+                "The path must be printable ASCII without spaces (percent-encode others)."  # noqa: E501
+            )
         )
     return path
 
@@ -155,20 +182,28 @@ def watches_for(
 
 
 def make_probe(
-    request: ProbeRequest, tours: Iterable[Tour], target: ProbeTarget
+    request: ProbeRequest,
+    tours: Iterable[Tour],
+    target: ProbeTarget,
+    language: Language = ENGLISH,
 ) -> Probe:
     """Build the probe the request asks for, watching the tours' code."""
     if request.mode == "startup":
         if target.startup is None:
-            raise BadRequest(
-                f"{target.title} has no startup the probe can trace: "
-                "probe one request instead."
-            )
+            raise BadRequest(no_startup_message(target, language))
         watched = watches_for(tours, prefer_tour=target.startup_tours)
         return StartupProbe(watched, target=target)
     watched = watches_for(tours, prefer_tour=target.request_tours)
     return RequestProbe(
         watched, target=target, method=request.method, path=request.path
+    )
+
+
+def no_startup_message(target: ProbeTarget, language: Language) -> str:
+    """Say, in the reader's language, that this app has no startup to trace."""
+    return language.gettext(
+        "{app} has no startup the probe can trace: probe one request instead.",
+        app=language.gettext(target.title),
     )
 
 
@@ -178,11 +213,11 @@ class ProbeLimiter:
     def __init__(self, limit: int = DEFAULT_MAX_PROBES) -> None:
         self.slots = threading.BoundedSemaphore(limit)
 
-    def acquire(self) -> None:
+    def acquire(self, language: Language = ENGLISH) -> None:
         """Take a slot without waiting, or refuse with Retry-After."""
         if not self.slots.acquire(blocking=False):
             raise TooManyRequests(
-                "All probe slots are busy; try again in a moment.",
+                language.gettext("All probe slots are busy; try again in a moment."),
                 retry_after_seconds=RETRY_AFTER_SECONDS,
             )
 

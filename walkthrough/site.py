@@ -357,11 +357,22 @@ class Site:
         Bad input is refused (400), an app not installed here too (503), and
         a probe beyond the limit (429), each before anything starts.
         """
-        probe_request = parse_probe_request(request.args)
-        target = self.targets.find(probe_request.app)
-        probe = make_probe(probe_request, self.library.tours(), target)
-        self.limiter.acquire()
+        language = self.probe_language()
+        probe_request = parse_probe_request(request.args, language)
+        target = self.targets.find(probe_request.app, language)
+        probe = make_probe(probe_request, self.library.tours(), target, language)
+        self.limiter.acquire(language)
         return probe
+
+    def probe_language(self) -> Language:
+        """The language the probe's page asked for (``lang=``), else English.
+
+        Both editions share ``/probe/stream`` and ``/probe/run``, so the
+        page says which words it wants; an unknown code is not an error.
+        """
+        code = request.args.get("lang", DEFAULT_LANGUAGE)
+        edition = self.editions.get(code, self.editions[DEFAULT_LANGUAGE])
+        return edition.language
 
     def add_security_headers(self, response: Response) -> Response:
         """Send the policy headers with every response (an after_request hook).

@@ -8,6 +8,7 @@ the switch, the offer to a Chinese browser, and the scripts' Chinese words.
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from playwright.sync_api import Browser, Page, expect
 from test_accessibility import THEMES, violations_in_both_themes
@@ -80,7 +81,19 @@ def test_an_english_browser_gets_no_offer(page: Page, watch) -> None:
 
 def test_the_probe_runs_and_speaks_chinese(page: Page, watch) -> None:
     page.goto("/zh/probe")
-    page.get_by_role("button", name="运行探针").click()
+    with page.expect_request(re.compile(r"/probe/stream\?")) as sent:
+        page.get_by_role("button", name="运行探针").click()
+    # The shared endpoint learns the page's language, so its refusals are Chinese.
+    query = parse_qs(urlsplit(sent.value.url).query)
+    assert query["lang"] == ["zh"]
+    refused = page.request.get(
+        "/probe/run?" + urlencode({**query, "path": "nope"}, True)
+    )
+    assert refused.status == 400
+    assert (
+        refused.json()["error"]["message"]
+        == "路径必须以“/”开头：它是应用上的一个路径。"
+    )
     expect(page.locator("#probe-summary")).to_be_visible(timeout=RUN_TIMEOUT_MS)
     expect(page.locator("#probe-status")).to_contain_text("完成：状态 200")
     expect(page.locator("#replay-position")).to_contain_text("个事件")
