@@ -95,14 +95,19 @@ def _call_factory(spec: str, factory: Callable) -> Any:
 
 def command_run(args: argparse.Namespace) -> int:
     """Serve any WSGI callable on the project's own threaded server."""
-    from walkthrough.framework.serving import run_simple
-
     try:
         app = import_app(args.app)
     except AppImportError as error:
         print(f"walkthrough run: {error}", file=sys.stderr)
         return 2
-    with explained_bind_errors("run", args):
+    return serve_with_options("run", app, args)
+
+
+def serve_with_options(command: str, app: Any, args: argparse.Namespace) -> int:
+    """Serve ``app`` on our server as the command line asked; 0 when stopped."""
+    from walkthrough.framework.serving import run_simple
+
+    with explained_bind_errors(command, args):
         run_simple(
             args.host,
             args.port,
@@ -119,7 +124,6 @@ def command_serve(args: argparse.Namespace) -> int:
 
     With ``--app``, the probe page offers the reader's own app too.
     """
-    from walkthrough.framework.serving import run_simple
     from walkthrough.probe.targets import TargetUnavailable
     from walkthrough.site import content_dir_for, create_app
 
@@ -130,23 +134,11 @@ def command_serve(args: argparse.Namespace) -> int:
     try:
         probe_app = probe_target_for(args) if args.app else None
         app = create_app(args.content, demo=args.demo, probe_app=probe_app)
-    except (AppImportError, TargetUnavailable) as error:
+    # ValueError: a bad $WALKTHROUGH_FRAME_ANCESTORS, refused before anything listens.
+    except (AppImportError, TargetUnavailable, ValueError) as error:
         print(f"walkthrough serve: {error}", file=sys.stderr)
         return 2
-    except ValueError as error:
-        # A bad $WALKTHROUGH_FRAME_ANCESTORS, refused before anything listens.
-        print(f"walkthrough serve: {error}", file=sys.stderr)
-        return 2
-    with explained_bind_errors("serve", args):
-        run_simple(
-            args.host,
-            args.port,
-            app,
-            log_requests=not args.quiet,
-            use_reloader=args.reload,
-            workers=args.workers,
-        )
-    return 0
+    return serve_with_options("serve", app, args)
 
 
 class CommandFailed(Exception):
