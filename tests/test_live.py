@@ -273,10 +273,17 @@ def open_fds() -> int:
 
 
 def join_new_threads(before: set[threading.Thread]) -> list[str]:
-    """Wait, bounded, for threads started since ``before``; name those left."""
+    """Wait, bounded, for threads started since ``before``; name those left.
+
+    A thread can be listed while it is still starting, and cannot be joined
+    until it runs: such a thread is looked at again on the next pass.
+    """
     deadline = time.monotonic() + SETTLE_SECONDS
-    for thread in set(threading.enumerate()) - before:
-        thread.join(max(deadline - time.monotonic(), 0))
+    while (new := set(threading.enumerate()) - before) and time.monotonic() < deadline:
+        for thread in new:
+            if thread.is_alive():
+                thread.join(max(deadline - time.monotonic(), 0))
+        time.sleep(0.001)
     return sorted(thread.name for thread in set(threading.enumerate()) - before)
 
 

@@ -44,8 +44,12 @@ def watched() -> dict:
 def new_threads_after(before: set[threading.Thread]) -> list[str]:
     """Wait, bounded, for threads started since ``before``; name those left."""
     deadline = time.monotonic() + SETTLE_SECONDS
-    for thread in set(threading.enumerate()) - before:
-        thread.join(max(deadline - time.monotonic(), 0))
+    # A thread listed while still starting cannot be joined yet: look again.
+    while (new := set(threading.enumerate()) - before) and time.monotonic() < deadline:
+        for thread in new:
+            if thread.is_alive():
+                thread.join(max(deadline - time.monotonic(), 0))
+        time.sleep(0.001)
     return sorted(thread.name for thread in set(threading.enumerate()) - before)
 
 
