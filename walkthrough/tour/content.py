@@ -187,26 +187,22 @@ def check_unique_tour_ids(tours: list[Tour]) -> None:
 def load_tour(path: str | os.PathLike[str]) -> Tour:
     """Read one tour file and parse it; errors carry the file and line."""
     path = Path(path)
+    return parse_tour(read_content_file(path, "tour file"), path)
+
+
+def read_content_file(path: Path, what: str) -> str:
+    """Read a tour or translation file's text, or say which file failed."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise ContentError(path, None, f"cannot read tour file: {error}") from None
-    return parse_tour(text, path)
+        raise ContentError(path, None, f"cannot read {what}: {error}") from None
 
 
 def parse_tour(text: str, path: Path) -> Tour:
     """Parse a tour file's text into a `Tour` (pure: `path` only labels it)."""
-    lines = text.split("\n")
-    front_end = _front_matter_end(lines, path)
-    front = _parse_toml(lines, (1, front_end), path, "front matter")
-    front.reject_unknown_keys(TOUR_KEYS)
-    # Blank the front matter so markdown-it's line numbers are the file's.
-    body = "\n".join([""] * (front_end + 1) + lines[front_end + 1 :])
-    tokens = MarkdownIt("commonmark").parse(body)
-    intro_end, sections = _split_sections(tokens, len(lines), path)
+    lines, front, sections, (intro, intro_line) = split_content(text, path, TOUR_KEYS)
     steps = [_parse_step(section, lines, path) for section in sections]
     _check_unique_step_ids(steps, path)
-    intro, intro_line = _text_between(lines, front_end + 1, intro_end)
     return Tour(
         id=front.slug("id") if "id" in front.values else _file_slug(path),
         title=str(front.string("title", required=True)),
@@ -218,6 +214,24 @@ def parse_tour(text: str, path: Path) -> Tour:
         intro_line=intro_line,
         requires=_tour_requires(front),
     )
+
+
+def split_content(
+    text: str, path: Path, front_keys: tuple[str, ...]
+) -> tuple[list[str], _Table, list[_Section], tuple[str, int]]:
+    """Split a file into its lines, front matter, step sections and intro.
+
+    Shared by tours and their translations, which have the same shape.
+    """
+    lines = text.split("\n")
+    front_end = _front_matter_end(lines, path)
+    front = _parse_toml(lines, (1, front_end), path, "front matter")
+    front.reject_unknown_keys(front_keys)
+    # Blank the front matter so markdown-it's line numbers are the file's.
+    body = "\n".join([""] * (front_end + 1) + lines[front_end + 1 :])
+    tokens = MarkdownIt("commonmark").parse(body)
+    intro_end, sections = _split_sections(tokens, len(lines), path)
+    return lines, front, sections, _text_between(lines, front_end + 1, intro_end)
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,16 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 from walkthrough.tour.content import (
     ContentError,
     Step,
     Tour,
     _block_span,
-    _front_matter_end,
     _parse_toml,
     _Section,
-    _split_sections,
     _text_between,
+    read_content_file,
+    split_content,
 )
 
 TRANSLATION_TOUR_KEYS = ("summary", "title", "translated_from")
@@ -74,23 +72,14 @@ class Translation:
 def load_translation(path: str | os.PathLike[str]) -> Translation:
     """Read one translation file; errors carry the file and line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ContentError(path, None, f"cannot read translation: {error}") from None
-    return parse_translation(text, path)
+    return parse_translation(read_content_file(path, "translation"), path)
 
 
 def parse_translation(text: str, path: Path) -> Translation:
     """Parse a translation's text (pure: `path` only labels it)."""
-    lines = text.split("\n")
-    front_end = _front_matter_end(lines, path)
-    front = _parse_toml(lines, (1, front_end), path, "front matter")
-    front.reject_unknown_keys(TRANSLATION_TOUR_KEYS)
-    body = "\n".join([""] * (front_end + 1) + lines[front_end + 1 :])
-    tokens = MarkdownIt("commonmark").parse(body)
-    intro_end, sections = _split_sections(tokens, len(lines), path)
-    intro, intro_line = _text_between(lines, front_end + 1, intro_end)
+    lines, front, sections, (intro, intro_line) = split_content(
+        text, path, TRANSLATION_TOUR_KEYS
+    )
     return Translation(
         path=path,
         title=str(front.string("title", required=True)),
