@@ -215,3 +215,37 @@ def test_bad_worker_options_are_one_line_errors(
     assert result.returncode == 2
     assert message in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+SECOND_STOP_WHILE_CLOSING = textwrap.dedent(
+    """
+    import os, signal, threading, time
+    from walkthrough.framework.prefork import serve_until_stopped
+    from walkthrough.framework.serving import make_server
+
+    server = make_server("127.0.0.1", 0, lambda environ, start_response: [])
+    close = server.server_close
+
+    def close_while_told_again():
+        os.kill(os.getpid(), signal.SIGTERM)  # the arbiter's, arriving late
+        time.sleep(0.1)
+        close()
+        print("closed", flush=True)
+
+    server.server_close = close_while_told_again
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    serve_until_stopped(server, os.getppid())
+    """
+)
+
+
+def test_a_second_stop_signal_does_not_break_off_a_worker_closing() -> None:
+    """Ctrl-C reaches a worker, then its arbiter's SIGTERM while it closes."""
+    finished = subprocess.run(
+        [sys.executable, "-c", SECOND_STOP_WHILE_CLOSING],
+        capture_output=True,
+        timeout=WAIT_SECONDS,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout == b"closed\n"
+    assert b"Traceback" not in finished.stderr

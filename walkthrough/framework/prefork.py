@@ -153,8 +153,9 @@ def serve_as_worker(server: BaseWSGIServer, arbiter_pid: int) -> NoReturn:
 
 def serve_until_stopped(server: BaseWSGIServer, arbiter_pid: int) -> None:
     """Serve until SIGTERM, Ctrl-C or the arbiter's death; then close."""
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    stop = StopOnFirstSignal()
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
     server.arbiter_pid = arbiter_pid
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
@@ -165,3 +166,23 @@ def serve_until_stopped(server: BaseWSGIServer, arbiter_pid: int) -> None:
         server.server_close()
         sys.stdout.flush()
         sys.stderr.flush()
+
+
+class StopOnFirstSignal:
+    """A signal handler that raises ``KeyboardInterrupt`` once, then ignores.
+
+    Ctrl-C in a terminal reaches a worker twice: from the terminal itself,
+    and as the SIGTERM its arbiter sends on. Were the second to raise too,
+    it would break off the worker's closing half-way. The handler stays in
+    place rather than being swapped for ``SIG_IGN``: a signal already caught
+    but not yet handled would then be reported as lost.
+    """
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def __call__(self, signum: int, frame: object) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        raise KeyboardInterrupt(f"signal {signum}")
