@@ -3,8 +3,9 @@
 Only watched code in traced threads is reported: nested calls nest, a
 thread started from a traced thread is traced too, a foreign one is not,
 ``stop`` switches the hooks off, and generators and exceptions still give
-one exit for each enter. Every test runs on each hook this Python has: the
-profile hook, and on 3.12+ ``sys.monitoring``, which must report the same.
+one exit for each enter. Every test runs on each hook this Python has: a
+trace function (``sys.settrace``), and on 3.12+ ``sys.monitoring``, which
+must report the same.
 """
 
 from __future__ import annotations
@@ -28,15 +29,27 @@ from walkthrough.probe.tracer import (
 )
 
 JOIN_SECONDS = 5.0
-HOOKS = ["monitoring", "profile"] if HAS_MONITORING else ["profile"]
+HOOKS = ["monitoring", "settrace"] if HAS_MONITORING else ["settrace"]
 
 MakeTracer = Callable[..., Tracer]
 
 
+def event_tracer(
+    watched: dict, on_event: Callable[[StageEvent], object], **options: object
+) -> Tracer:
+    """A tracer whose every stage reaches ``on_event`` as a ``StageEvent``.
+
+    Made at once, in the traced thread, where the probe's relay makes it
+    later in its own: the same event either way.
+    """
+    tracer = Tracer(watched, lambda stage: on_event(tracer.event(stage)), **options)
+    return tracer
+
+
 @pytest.fixture(params=HOOKS)
 def make_tracer(request: pytest.FixtureRequest) -> MakeTracer:
-    """Build tracers on one hook: ``sys.monitoring`` or the profile hook."""
-    return partial(Tracer, use_monitoring=request.param == "monitoring")
+    """Build tracers on one hook: ``sys.monitoring`` or a trace function."""
+    return partial(event_tracer, use_monitoring=request.param == "monitoring")
 
 
 def watching(*functions: FunctionType) -> dict:
@@ -164,13 +177,13 @@ def test_stop_reports_nothing_more_and_the_hook_switches_itself_off(
     events: list[StageEvent] = []
     tracer = make_tracer(watching(traced.inner), events.append)
     stopped = threading.Event()
-    profile_after_stop: list[object] = []
+    trace_after_stop: list[object] = []
 
     def body() -> None:
         traced.inner()
         assert stopped.wait(JOIN_SECONDS)
         traced.inner()
-        profile_after_stop.append(sys.getprofile())
+        trace_after_stop.append(sys.gettrace())
 
     thread = threading.Thread(target=body, name="traced")
     tracer.trace_thread(thread)
@@ -179,7 +192,7 @@ def test_stop_reports_nothing_more_and_the_hook_switches_itself_off(
     stopped.set()
     thread.join(JOIN_SECONDS)
     assert steps(events) in ([], [("enter", "inner", 0), ("exit", "inner", 0)])
-    assert profile_after_stop == [None]
+    assert trace_after_stop == [None]
 
 
 def test_stop_after_the_first_stage_keeps_only_it(make_tracer: MakeTracer) -> None:
@@ -304,7 +317,7 @@ def test_the_tool_id_is_held_only_while_a_traced_thread_runs(
     tool_id = free_tool_id()
     monkeypatch.setattr(tracer_module, "PROBE_TOOL_IDS", (tool_id,))
     held_during: list[str | None] = []
-    tracer = Tracer(watching(traced.inner), [].append, use_monitoring=True)
+    tracer = event_tracer(watching(traced.inner), [].append, use_monitoring=True)
     run_traced(tracer, lambda: held_during.append(sys.monitoring.get_tool(tool_id)))
     assert held_during == [PROBE_TOOL_NAME]
     assert sys.monitoring.get_tool(tool_id) is None
@@ -317,7 +330,7 @@ def test_stop_frees_the_tool_id_while_its_thread_still_runs(
     tool_id = free_tool_id()
     monkeypatch.setattr(tracer_module, "PROBE_TOOL_IDS", (tool_id,))
     events: list[StageEvent] = []
-    tracer = Tracer(watching(traced.inner), events.append, use_monitoring=True)
+    tracer = event_tracer(watching(traced.inner), events.append, use_monitoring=True)
     first_seen, stopped = threading.Event(), threading.Event()
 
     def body() -> None:
@@ -339,7 +352,7 @@ def test_stop_frees_the_tool_id_while_its_thread_still_runs(
 
 
 @needs_monitoring
-def test_with_no_tool_id_free_the_profile_hook_takes_over(
+def test_with_no_tool_id_free_the_trace_function_takes_over(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     tool_id = free_tool_id()
@@ -348,8 +361,8 @@ def test_with_no_tool_id_free_the_profile_hook_takes_over(
     try:
         events: list[StageEvent] = []
         hooks: list[object] = []
-        tracer = Tracer(watching(traced.middle, traced.inner), events.append)
-        run_traced(tracer, lambda: (hooks.append(sys.getprofile()), traced.middle()))
+        tracer = event_tracer(watching(traced.middle, traced.inner), events.append)
+        run_traced(tracer, lambda: (hooks.append(sys.gettrace()), traced.middle()))
         assert hooks != [None]
         assert steps(events) == [
             ("enter", "middle", 0),

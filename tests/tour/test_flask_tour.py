@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from walkthrough.probe.tracer import StageEvent, Tracer, Watch
+from walkthrough.probe.tracer import RawStage, StageEvent, Tracer, Watch
 from walkthrough.resources import shipped_path
 from walkthrough.tour.content import load_tours
 from walkthrough.tour.source import code_objects
@@ -75,8 +75,8 @@ def traced_request(path: str) -> tuple[int, list[StageEvent]]:
     def hello(name: str) -> str:
         return f"hello {name}"
 
-    events: list[StageEvent] = []
-    tracer = Tracer(flask_tour_watches(), events.append)
+    stages: list[RawStage] = []
+    tracer = Tracer(flask_tour_watches(), stages.append)
     server = serving.make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}
@@ -97,7 +97,7 @@ def traced_request(path: str) -> tuple[int, list[StageEvent]]:
         thread.join(timeout=TIMEOUT_SECONDS)
         tracer.stop()
     assert not thread.is_alive()
-    return response.status, events
+    return response.status, tracer.events(stages)
 
 
 def entered(events: list[StageEvent]) -> list[str]:

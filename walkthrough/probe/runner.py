@@ -22,7 +22,7 @@ from types import CodeType, FrameType
 from typing import Any
 
 from walkthrough.probe.targets import OwnFunction, ProbeTarget, walkthrough_target
-from walkthrough.probe.tracer import FrameHook, StageEvent, Tracer, Watch
+from walkthrough.probe.tracer import FrameHook, RawStage, StageEvent, Tracer, Watch
 
 PROBE_TIMEOUT_SECONDS = 10.0
 # How often the app's accept loop looks for shutdown: ``stop`` waits up
@@ -31,6 +31,8 @@ SERVE_POLL_SECONDS = 0.01
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Both servers' accept loops are socketserver's: reaching it ends startup.
 SERVE_FOREVER_CODE = socketserver.BaseServer.serve_forever.__code__
+# How often the relay looks for stages: the most a stage waits to be sent.
+POLL_SECONDS = 0.005
 # How much of the response body ``done`` carries, so a page can show it.
 MAX_BODY_PREVIEW_BYTES = 512
 
@@ -66,6 +68,8 @@ class ProbeFailed:
 
 
 ProbeMessage = StageEvent | ProbeDone | ProbeFailed
+# What traced threads hand the relay: stages still raw, and how the run ended.
+ChannelMessage = RawStage | ProbeDone | ProbeFailed
 
 
 def with_serve_forever(watched: Mapping[CodeType, Watch]) -> dict[CodeType, Watch]:
@@ -109,37 +113,43 @@ def response_summary(response: http.client.HTTPResponse, body: bytes) -> dict:
 
 
 class StageChannel:
-    """Carry messages from traced threads to the relay, one wake-up per burst.
+    """Carry messages from traced threads to the relay, which looks every few ms.
 
-    A ``queue.Queue`` woke the relay's thread for every stage: a lock, a
-    condition and a thread switch per stage, paid inside the traced request.
-    Here a message is appended to a deque (no lock: the GIL makes it atomic),
-    and the doorbell, a C ``SimpleQueue``, is rung only when the relay is not
-    already due to look; once awake, it takes everything pending. So stages
-    still reach it as they fire, and a burst costs one wake-up.
+    A traced thread hands over a stage with ``put_stage``: ``deque.append``
+    itself, one C call, no lock (the GIL makes it atomic) and no thread
+    woken. Waking the relay per stage (a ``queue.Queue``) cost a lock, a
+    condition and a thread switch inside the traced request; even a bell
+    rung once per burst cost a Python call per stage. So the relay looks
+    every ``POLL_SECONDS``, and a stage reaches it at most that late. The
+    end of a run comes through ``put``, which rings at once: ``done`` is
+    never late.
     """
 
     def __init__(self) -> None:
-        self.pending: deque[ProbeMessage] = deque()
+        self.pending: deque[ChannelMessage] = deque()
+        self.put_stage = self.pending.append
         self.doorbell: queue.SimpleQueue[None] = queue.SimpleQueue()
-        self.is_rung = False
 
-    def put(self, message: ProbeMessage) -> None:
-        """Hand over one message; wake the relay unless it is already woken."""
+    def put(self, message: ChannelMessage) -> None:
+        """Hand over a message and wake the relay now."""
         self.pending.append(message)
-        if not self.is_rung:
-            self.is_rung = True
-            self.doorbell.put(None)
+        self.doorbell.put(None)
 
-    def take(self, timeout: float) -> list[ProbeMessage]:
-        """Wait up to ``timeout`` for the bell; return every message pending.
+    def take(self, timeout: float) -> list[ChannelMessage]:
+        """Wait up to ``timeout`` for anything; return every message pending.
 
-        The flag is cleared *before* the deque is emptied: a message appended
-        after that rings again, so none is left waiting unseen. Raises
-        ``queue.Empty`` if nothing rang in time.
+        Wakes at the bell, or every ``POLL_SECONDS`` to look for stages.
+        Raises ``queue.Empty`` if nothing came in time.
         """
-        self.doorbell.get(timeout=timeout)
-        self.is_rung = False
+        deadline = time.monotonic() + timeout
+        while not self.pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise queue.Empty
+            try:
+                self.doorbell.get(timeout=min(POLL_SECONDS, remaining))
+            except queue.Empty:
+                pass
         taken = []
         while self.pending:
             taken.append(self.pending.popleft())
@@ -164,7 +174,7 @@ class Probe:
         self.timeout_seconds = timeout_seconds
         self.messages = StageChannel()
         self.tracer = Tracer(
-            with_own_code(watched, own), self.messages.put, on_enter=on_enter
+            with_own_code(watched, own), self.messages.put_stage, on_enter=on_enter
         )
 
     def run(self) -> Iterator[ProbeMessage]:
@@ -181,12 +191,16 @@ class Probe:
             self.tracer.stop()
 
     def relay(self, deadline: float) -> Iterator[ProbeMessage]:
-        """Yield stages as they arrive until the end message or the deadline."""
+        """Yield stages as they arrive until the end message or the deadline.
+
+        A stage comes raw from its traced thread (a tuple): it is named here,
+        in the relay's thread, so the traced request does not pay for it.
+        """
         stages = 0
         for message in self.received(deadline):
-            if isinstance(message, StageEvent):
+            if isinstance(message, tuple):
                 stages += 1
-                yield message
+                yield self.tracer.event(message)
                 continue
             yield (
                 replace(message, stages=stages)
@@ -195,7 +209,7 @@ class Probe:
             )
             return
 
-    def received(self, deadline: float) -> Iterator[ProbeMessage]:
+    def received(self, deadline: float) -> Iterator[ChannelMessage]:
         """Yield each message handed over, in order; a timeout if none comes."""
         while True:
             try:

@@ -1,12 +1,12 @@
-"""Watch chosen code objects run; turn each call and return into an event.
+"""Watch chosen code objects run; record each call and return as a stage.
 
 The probe's pure half: a hook that knows frames, not sockets or tours. It is
 told which code objects to watch (the tours' symbols, plus the specimen's
 views). Only the probe's own threads are traced, and any thread one of them
 starts (a request handler) is traced too, so a request is followed across
 threads. Python 3.12+ asks ``sys.monitoring`` for events from the watched
-code alone, so everything else runs at full speed; 3.11 has only the profile
-hook, which sees every call in a traced thread and drops the unwatched ones.
+code alone, so everything else runs at full speed; on 3.11 a trace function
+hears every call in a traced thread and lets the unwatched ones go.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from types import CodeType, FrameType, MappingProxyType
@@ -26,11 +26,9 @@ THREAD_START_CODE = threading.Thread.start.__code__
 HAS_MONITORING = sys.version_info >= (3, 12)
 # Tool ids the probe may claim, the profiler's first (PEP 669); 0, 1 and 5
 # stay free for debuggers, coverage and optimizers. Each running probe
-# needs one, so a fourth probe at once falls back to the profile hook.
+# needs one, so a fourth probe at once falls back to the trace function.
 PROBE_TOOL_IDS = (2, 3, 4)
 PROBE_TOOL_NAME = "walkthrough probe"
-# Where a stage's reader sits in the (enter, exit) pair ``readers_for`` gives.
-ENTER, EXIT = 0, 1
 
 
 @dataclass(frozen=True)
@@ -51,7 +49,7 @@ class StageEvent:
     """One stage entered or left: DESIGN.md's ``stage`` event, as a value.
 
     Not ``frozen``: a frozen dataclass's ``__init__`` costs about 1.5 µs more,
-    paid for every stage of a traced request. Nothing changes one after it is
+    paid for every stage a probe relays. Nothing changes one after it is
     made.
     """
 
@@ -82,45 +80,90 @@ class StageEvent:
         }
 
 
-EventSink = Callable[[StageEvent], None]
+# One stage as its traced thread records it: (watch, phase, perf_counter_ns,
+# thread, facts). Only what must be read in that thread, at that moment;
+# ``Tracer.event`` makes the ``StageEvent`` in the thread that reads it.
+RawStage = tuple[Watch, str, int, "ThreadState", Mapping[str, Any]]
+StageSink = Callable[[RawStage], None]
 FrameHook = Callable[[FrameType], None]
-ProfileHook = Callable[[FrameType, str, object], None]
+TraceFunction = Callable[[FrameType, str, object], "TraceFunction | None"]
+# What a watched code stands for and shows: its watch, its fact readers at
+# enter and at exit, and its ``on_enter`` hook. Made at the code's first run.
+StagePlan = tuple[Watch, FactReader | None, FactReader | None, FrameHook | None]
 
 
 @dataclass(slots=True)
 class ThreadState:
-    """Where one traced thread is: its name, and how many stages deep."""
+    """One traced thread: its name, and how many stages deep it is.
+
+    The depth is counted by whoever makes the events (``Tracer.event``),
+    from the enters and exits in the order the thread recorded them.
+    """
 
     name: str
     depth: int = 0
 
 
 class Tracer:
-    """Report every call and return of the watched code, in probe threads.
+    """Record every call and return of the watched code, in probe threads.
 
-    No process-wide profile hook: ``trace_thread`` makes one thread trace
-    itself, and a thread that a traced thread starts is traced too. So probes
-    may run side by side, and the site's other threads are never reported.
+    No process-wide hook: ``trace_thread`` makes one thread trace itself, and
+    a thread that a traced thread starts is traced too. So probes may run
+    side by side, and the site's other threads are never reported.
+
+    A traced request passes 40-odd stages, each entered and left, so the
+    traced thread does the least it can per stage. It hands ``on_stage`` a
+    ``RawStage``: a timestamp, and facts only where a reader must see the
+    live frame. Whoever reads the stages makes each a ``StageEvent`` with
+    ``event``, in its own thread, and counts the depth there. Tables of
+    code are keyed by ``id``: hashing a code object hashes its bytecode and
+    constants, every time.
     """
 
     def __init__(
         self,
         watched: Mapping[CodeType, Watch],
-        on_event: EventSink,
+        on_stage: StageSink,
         *,
         on_enter: Mapping[CodeType, FrameHook] | None = None,
         use_monitoring: bool = HAS_MONITORING,
     ) -> None:
         self.watched = dict(watched)
-        self.on_event = on_event
-        self.on_enter = dict(on_enter or {})
-        # Each watched code's fact readers, (enter, exit), found at its first run.
-        self.readers: dict[CodeType, tuple[FactReader | None, FactReader | None]] = {}
+        self.watched_ids = {id(code) for code in self.watched}
+        self.on_stage = on_stage
+        self.on_enter = {id(code): hook for code, hook in (on_enter or {}).items()}
+        self.plans: dict[int, StagePlan] = {}
+        # The watched codes whose enter (or exit) reads no frame: no facts,
+        # no hook. ``sys.monitoring`` records those without asking for one.
+        self.plain_enters: dict[int, Watch] = {}
+        self.plain_exits: dict[int, Watch] = {}
         self.started_ns = time.perf_counter_ns()
         self.is_active = True
+        self.record_enter, self.record_exit = self.recorders()
         self.monitor = (
             MonitoringHook(self) if use_monitoring and HAS_MONITORING else None
         )
+
+    def event(self, stage: RawStage) -> StageEvent:
+        """Make the ``StageEvent`` that a raw stage stands for.
+
+        Each raw stage once, in the order recorded: an enter takes its
+        thread one level deeper after it, an exit back up before it.
+        """
+        watch, phase, t_ns, state, detail = stage
+        if phase == "exit" and state.depth:
+            state.depth -= 1
+        depth = state.depth
+        if phase == "enter":
+            state.depth += 1
+        t_us = (t_ns - self.started_ns) // 1000
+        return StageEvent(
+            watch.step, watch.tour, watch.symbol, phase, t_us, depth, state.name, detail
+        )
+
+    def events(self, stages: Iterable[RawStage]) -> list[StageEvent]:
+        """Make the ``StageEvent`` of each raw stage, in order."""
+        return [self.event(stage) for stage in stages]
 
     def trace_thread(self, thread: threading.Thread) -> None:
         """Make ``thread`` (not yet started) run with this tracer's hook."""
@@ -137,11 +180,11 @@ class Tracer:
             finally:
                 self.monitor.remove_thread()
         else:
-            sys.setprofile(self.profile_hook(state))
+            sys.settrace(self.trace_function(state))
             try:
                 run()
             finally:
-                sys.setprofile(None)
+                sys.settrace(None)
 
     def stop(self) -> None:
         """Report nothing more; hooks still running switch themselves off."""
@@ -149,87 +192,85 @@ class Tracer:
         if self.monitor is not None:
             self.monitor.release()
 
-    def profile_hook(self, state: ThreadState) -> ProfileHook:
-        """Return one thread's profile hook (3.11): cheap when unwatched.
+    def trace_function(self, state: ThreadState) -> TraceFunction:
+        """Return one thread's ``sys.settrace`` function (3.11, or no tool id free).
 
-        Python calls it for every call and return in the thread, calls into C
-        too, so it is a closure over what it needs (no bound method, no
-        ``partial``, no attribute lookups for a call it drops). C calls
-        (``c_call``, ``c_return``) are never stages: they fall through.
+        Python calls it at each call of Python code in the thread, and each
+        call first copies the frame's locals into a dict for it: so it hears
+        calls alone, not calls into C as a profile hook would. It answers
+        ``None`` for unwatched code, which then runs on unheard; a watched
+        frame gets the local function that hears its return, with line
+        events off. It is a closure over what it needs, so a call it drops
+        costs no attribute lookups. Once the tracer stops, the next call
+        switches it off.
         """
-        watched = self.watched.get
+        watched_ids = self.watched_ids
+        record_enter, record_exit = self.record_enter, self.record_exit
 
-        def profile(frame: FrameType, event: str, arg: object) -> None:
-            if event == "call":
-                watch = watched(frame.f_code)
-                if watch is not None and self.is_active:
-                    self.enter(state, frame, watch)
-                elif frame.f_code is THREAD_START_CODE:
-                    self.trace_thread(frame.f_locals["self"])
-            elif event == "return":
-                watch = watched(frame.f_code)
-                if watch is not None and self.is_active:
-                    self.leave(state, frame, watch, arg)
+        def on_return(frame: FrameType, event: str, arg: object) -> TraceFunction:
+            if event == "return" and self.is_active:
+                record_exit(state, frame.f_code, frame, arg)
+            return on_return
+
+        def on_call(frame: FrameType, event: str, arg: object) -> TraceFunction | None:
             if not self.is_active:
-                sys.setprofile(None)
+                sys.settrace(None)
+            elif id(frame.f_code) in watched_ids:
+                record_enter(state, frame.f_code, frame)
+                frame.f_trace_lines = False
+                return on_return
+            elif frame.f_code is THREAD_START_CODE:
+                self.trace_thread(frame.f_locals["self"])
+            return None
 
-        return profile
+        return on_call
 
-    def enter(self, state: ThreadState, frame: FrameType, watch: Watch) -> None:
-        """Report a watched stage starting, one level deeper in its thread.
+    def recorders(
+        self,
+    ) -> tuple[
+        Callable[[ThreadState, CodeType, FrameType], None],
+        Callable[[ThreadState, CodeType, FrameType, object], None],
+    ]:
+        """Return the two functions every hook calls per stage: the hot path.
 
-        The ``on_enter`` hook runs after the stage is reported, so a hook
-        that ends the run (the startup probe's) comes after the stage.
+        Closures, for the same reason as the trace function. The
+        ``on_enter`` hook runs after its stage is recorded, so a hook that
+        ends the run (the startup probe's) comes after the stage.
         """
-        self.emit(state, watch, "enter", self.facts(frame, ENTER, None))
-        state.depth += 1
-        if self.on_enter:
-            hook = self.on_enter.get(frame.f_code)
+        plans, plan_for = self.plans, self.plan_for
+        on_stage, now = self.on_stage, time.perf_counter_ns
+
+        def record_enter(state: ThreadState, code: CodeType, frame: FrameType) -> None:
+            watch, reader, _, hook = plans.get(id(code)) or plan_for(frame)
+            facts = NO_FACTS if reader is None else reader(frame, None)
+            on_stage((watch, "enter", now(), state, facts))
             if hook is not None:
                 hook(frame)
 
-    def leave(
-        self, state: ThreadState, frame: FrameType, watch: Watch, result: object
-    ) -> None:
-        """Report a watched stage returning, back at its entry depth."""
-        if state.depth:
-            state.depth -= 1
-        self.emit(state, watch, "exit", self.facts(frame, EXIT, result))
+        def record_exit(
+            state: ThreadState, code: CodeType, frame: FrameType, result: object
+        ) -> None:
+            watch, _, reader, _ = plans.get(id(code)) or plan_for(frame)
+            facts = NO_FACTS if reader is None else reader(frame, result)
+            on_stage((watch, "exit", now(), state, facts))
 
-    def facts(self, frame: FrameType, phase: int, result: object) -> Mapping[str, Any]:
-        """Read the facts this stage shows at ``phase`` (ENTER or EXIT), if any.
+        return record_enter, record_exit
 
-        Most stages have no reader: they pay one dict lookup, not a name built
-        from the frame. A code object runs in one module, so its readers never
-        change once found.
+    def plan_for(self, frame: FrameType) -> StagePlan:
+        """Make and keep the plan of the frame's (watched) code.
+
+        Finding its readers costs a name built from the frame's module and
+        qualname; a code object runs in one module, so once is enough.
         """
-        readers = self.readers.get(frame.f_code)
-        if readers is None:
-            readers = self.readers[frame.f_code] = readers_for(frame)
-        reader = readers[phase]
-        return NO_FACTS if reader is None else reader(frame, result)
-
-    def emit(
-        self,
-        state: ThreadState,
-        watch: Watch,
-        phase: str,
-        detail: Mapping[str, Any],
-    ) -> None:
-        """Timestamp a stage at its thread's depth and hand it to the sink."""
-        elapsed_us = (time.perf_counter_ns() - self.started_ns) // 1000
-        self.on_event(
-            StageEvent(
-                watch.step,
-                watch.tour,
-                watch.symbol,
-                phase,
-                elapsed_us,
-                state.depth,
-                state.name,
-                detail,
-            )
-        )
+        code, key = frame.f_code, id(frame.f_code)
+        watch, hook = self.watched[code], self.on_enter.get(key)
+        enter_reader, exit_reader = readers_for(frame)
+        if enter_reader is None and hook is None:
+            self.plain_enters[key] = watch
+        if exit_reader is None:
+            self.plain_exits[key] = watch
+        plan = self.plans[key] = (watch, enter_reader, exit_reader, hook)
+        return plan
 
 
 class MonitoringHook:
@@ -300,12 +341,13 @@ class MonitoringHook:
         asked for everywhere; those callbacks drop unwatched code first.
         """
         events = sys.monitoring.events
+        started, returned = self.hot_callbacks()
         callbacks = {
-            events.PY_START: self.started,
-            events.PY_RESUME: self.started,
+            events.PY_START: started,
+            events.PY_RESUME: started,
             events.PY_THROW: self.thrown,
-            events.PY_RETURN: self.returned,
-            events.PY_YIELD: self.returned,
+            events.PY_RETURN: returned,
+            events.PY_YIELD: returned,
             events.PY_UNWIND: self.unwound,
         }
         for event, callback in callbacks.items():
@@ -320,35 +362,66 @@ class MonitoringHook:
             tool_id, events.PY_UNWIND | events.PY_THROW if on else 0
         )
 
-    def started(self, code: CodeType, offset: int) -> None:
-        """A watched frame starts or resumes; or a traced thread starts one."""
-        state = self.threads.get(threading.get_ident())
-        if state is None:
-            return
-        frame = sys._getframe(1)
-        watch = self.tracer.watched.get(code)
-        if watch is not None:
-            self.tracer.enter(state, frame, watch)
-        elif code is THREAD_START_CODE:
-            self.tracer.trace_thread(frame.f_locals["self"])
+    def hot_callbacks(
+        self,
+    ) -> tuple[
+        Callable[[CodeType, int], None], Callable[[CodeType, int, object], None]
+    ]:
+        """Return the callbacks of a watched frame's start and return.
+
+        They run twice per stage, so they are closures, and a stage that
+        reads no facts is recorded here without asking for its frame: a
+        frame object, once made, costs again when its call ends. The rest
+        (a first run, facts, a hook) goes through the tracer's recorders.
+        """
+        tracer, thread_state, get_ident = (
+            self.tracer,
+            self.threads.get,
+            threading.get_ident,
+        )
+        plain_enters, plain_exits = tracer.plain_enters, tracer.plain_exits
+        watched_ids, on_stage, now = (
+            tracer.watched_ids,
+            tracer.on_stage,
+            time.perf_counter_ns,
+        )
+
+        def started(code: CodeType, offset: int) -> None:
+            """A watched frame starts or resumes; or a traced thread starts one."""
+            state = thread_state(get_ident())
+            if state is None:
+                return
+            watch = plain_enters.get(id(code))
+            if watch is not None:
+                on_stage((watch, "enter", now(), state, NO_FACTS))
+            elif code is THREAD_START_CODE and id(code) not in watched_ids:
+                tracer.trace_thread(sys._getframe(1).f_locals["self"])
+            else:
+                tracer.record_enter(state, code, sys._getframe(1))
+
+        def returned(code: CodeType, offset: int, value: object) -> None:
+            """A watched frame returns or yields ``value``."""
+            state = thread_state(get_ident())
+            if state is None:
+                return
+            watch = plain_exits.get(id(code))
+            if watch is None:
+                tracer.record_exit(state, code, sys._getframe(1), value)
+            else:
+                on_stage((watch, "exit", now(), state, NO_FACTS))
+
+        return started, returned
 
     def thrown(self, code: CodeType, offset: int, exception: BaseException) -> None:
-        """A generator resumes with an exception: enter, as the profiler says."""
-        watch = self.tracer.watched.get(code)
-        state = self.threads.get(threading.get_ident())
-        if watch is not None and state is not None:
-            self.tracer.enter(state, sys._getframe(1), watch)
-
-    def returned(self, code: CodeType, offset: int, value: object) -> None:
-        """A watched frame returns or yields ``value``."""
-        state = self.threads.get(threading.get_ident())
-        if state is not None:
-            watch = self.tracer.watched[code]
-            self.tracer.leave(state, sys._getframe(1), watch, value)
+        """A generator resumes with an exception: enter, as a trace function hears."""
+        if id(code) in self.tracer.watched_ids:
+            state = self.threads.get(threading.get_ident())
+            if state is not None:
+                self.tracer.record_enter(state, code, sys._getframe(1))
 
     def unwound(self, code: CodeType, offset: int, exception: BaseException) -> None:
         """A frame is left by an exception: the exit, if it was watched."""
-        watch = self.tracer.watched.get(code)
-        state = self.threads.get(threading.get_ident())
-        if watch is not None and state is not None:
-            self.tracer.leave(state, sys._getframe(1), watch, None)
+        if id(code) in self.tracer.watched_ids:
+            state = self.threads.get(threading.get_ident())
+            if state is not None:
+                self.tracer.record_exit(state, code, sys._getframe(1), None)
