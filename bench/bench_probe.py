@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_probe.py [--requests 400] [--probes 40]
         [--rounds 3] [--tracing-only] [--interpreters] [--sink relay]
+        [--pause-ms 0]
 
 1. Tracing, like for like, per app: the specimen on our threaded server,
    and its twin on real Flask on Werkzeug's threaded server (the probe's
@@ -9,17 +10,20 @@
    then with the probe's Tracer on the server thread (``trace_thread``, the
    tours' watches plus the app's own code), so connection threads are
    traced too. Stages go to ``RequestProbe``'s own ``StageChannel``, which
-   a thread drains as its relay does (``--sink relay``), to the
+   a thread drains and names as its relay does (``--sink relay``), to the
    ``queue.Queue`` the relay used before (``queue``), to a ``SimpleQueue``
    (``simple``) or nowhere (``none``: the tracer alone). Keep-alive (one
    connection; ours only, Werkzeug closes every connection) and
-   ``Connection: close``. Wall time is the best median of ``--rounds``
-   interleaved rounds, so traced and untraced share the machine's weather;
-   CPU time (client and server share the process) is the best mean,
-   steadier on a busy machine. The aim: traced at most 1.5x untraced on
-   Python 3.12+ (``sys.monitoring``), 2.5x on 3.11 (the profile hook).
-   ``--interpreters`` runs this part under this Python and under each
-   ``.venv-3.1x`` that ``scripts/test.sh`` made.
+   ``Connection: close``. Back to back, the relay's work for earlier
+   requests shares the GIL with later ones; ``--pause-ms 10`` lets it catch
+   up after each request, as after the one request a probe traces. Wall
+   time is the best median of ``--rounds`` interleaved rounds, so traced
+   and untraced share the machine's weather; CPU time (client and server
+   share the process) is the best mean, steadier on a busy machine. The
+   aim: traced at most 1.5x untraced on Python 3.12+ (``sys.monitoring``),
+   2.5x on 3.11 (a ``sys.settrace`` function). ``--interpreters`` runs this
+   part under this Python and under each ``.venv-3.1x`` that
+   ``scripts/test.sh`` made.
 2. The runner in-process: ``RequestProbe.run()`` to ``done`` and to its end
    (``stop`` shuts the app's server), per app, with the tours' watches, and
    the specimen with none (its own views only): the cost of a server per probe.
@@ -93,11 +97,12 @@ def drained_channel() -> tuple[StageChannel, Callable[[Tracer], None]]:
     channel = StageChannel()
 
     def drain(tracer: Tracer) -> None:
+        event = tracer.event
         while True:
             for message in channel.take(DRAIN_TIMEOUT_SECONDS):
                 if message is None:
                     return
-                tracer.event(message)
+                event(message)
 
     def start(tracer: Tracer) -> None:
         threading.Thread(target=drain, args=(tracer,), daemon=True).start()
@@ -165,11 +170,16 @@ def tours():
     return tours.cache
 
 
-def time_requests(port: int, count: int, *, keep_alive: bool) -> tuple[float, float]:
+def time_requests(
+    port: int, count: int, *, keep_alive: bool, pause: float = 0.0
+) -> tuple[float, float]:
     """Send ``count`` sequential GETs; return median wall and mean CPU seconds.
 
     Client and server share this process, so its CPU time per request is
     the work of both, and barely moved by other processes on a busy machine.
+    With a ``pause`` (seconds) after each, the relay has caught up before
+    the next request starts, as for the one request a probe traces; a pause
+    takes no CPU time.
     """
     samples = []
     cpu_start = time.process_time()
@@ -185,12 +195,17 @@ def time_requests(port: int, count: int, *, keep_alive: bool) -> tuple[float, fl
         samples.append(time.perf_counter() - start)
         if not keep_alive:
             connection.close()
+        time.sleep(pause)
     connection.close()
     return statistics.median(samples), (time.process_time() - cpu_start) / count
 
 
 def measure_tracing(
-    targets: list[ProbeTarget], requests: int, rounds: int, sink: str = "relay"
+    targets: list[ProbeTarget],
+    requests: int,
+    rounds: int,
+    sink: str = "relay",
+    pause: float = 0.0,
 ) -> dict[str, dict[str, float]]:
     """Return the best median per request, traced and not, per app and mode."""
     best: dict[str, dict[str, float]] = {}
@@ -201,7 +216,9 @@ def measure_tracing(
             modes = (True, False) if target.id == "walkthrough" else (False,)
             for keep_alive in modes:
                 mode = "keep-alive" if keep_alive else "close"
-                wall, cpu = time_requests(port, requests, keep_alive=keep_alive)
+                wall, cpu = time_requests(
+                    port, requests, keep_alive=keep_alive, pause=pause
+                )
                 key = "traced" if traced else "untraced"
                 row = best.setdefault(f"{target.title} | {mode}", {})
                 row[key] = min(row.get(key, float("inf")), wall)
@@ -307,11 +324,17 @@ def p90(samples: list[float]) -> float:
 
 
 def print_tracing(
-    best: dict[str, dict[str, float]], requests: int, sink: str = "relay"
+    best: dict[str, dict[str, float]],
+    requests: int,
+    sink: str = "relay",
+    pause_ms: float = 0.0,
 ) -> None:
     """Print part 1: per-request time untraced vs traced, and the ratio."""
     print(f"\n1. Tracing cost per request (GET {PATH}, n={requests}, best of rounds,")
-    print(f"   stages sent to: {SINKS[sink]})")
+    print(f"   stages sent to: {SINKS[sink]};")
+    print(
+        f"   {f'{pause_ms:g} ms pause' if pause_ms else 'no pause'} between requests)"
+    )
     print("| app and server | connection | untraced ms | traced ms | ratio ", end="")
     print("| CPU ms: untraced | traced | ratio |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
@@ -333,8 +356,11 @@ def other_interpreters() -> list[Path]:
 def print_tracing_here(targets: list[ProbeTarget], options: argparse.Namespace) -> None:
     """Print part 1 under this Python only, headed by its version."""
     print(f"\n## Python {sys.version.split()[0]} ({sys.executable})")
-    best = measure_tracing(targets, options.requests, options.rounds, options.sink)
-    print_tracing(best, options.requests, options.sink)
+    pause = options.pause_ms / 1000
+    best = measure_tracing(
+        targets, options.requests, options.rounds, options.sink, pause
+    )
+    print_tracing(best, options.requests, options.sink, options.pause_ms)
 
 
 def print_tracing_per_interpreter(
@@ -348,6 +374,7 @@ def print_tracing_per_interpreter(
         command = [str(python), __file__, "--tracing-only", "--sink", options.sink]
         command += ["--requests", str(options.requests)]
         command += ["--rounds", str(options.rounds)]
+        command += ["--pause-ms", str(options.pause_ms)]
         result = subprocess.run(
             command, capture_output=True, text=True, timeout=900, check=False
         )
@@ -402,6 +429,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--sink", choices=SINKS, default="relay", help="where part 1's stages go"
+    )
+    parser.add_argument(
+        "--pause-ms",
+        type=float,
+        default=0.0,
+        help="part 1: pause after each request, so the relay catches up",
     )
     options = parser.parse_args()
     ours, flask = walkthrough_target(), flask_target()

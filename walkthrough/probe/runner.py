@@ -150,10 +150,8 @@ class StageChannel:
                 self.doorbell.get(timeout=min(POLL_SECONDS, remaining))
             except queue.Empty:
                 pass
-        taken = []
-        while self.pending:
-            taken.append(self.pending.popleft())
-        return taken
+        take_oldest = self.pending.popleft
+        return [take_oldest() for _ in range(len(self.pending))]
 
 
 class Probe:
