@@ -312,8 +312,8 @@ class Exporter:
         return runs
 
     def write_script(self, path: str, name: str, value: object) -> None:
-        """Write data as a script that sets ``window[name]``."""
-        data = json.dumps(value, separators=(",", ":"))
+        """Write data as a script that sets ``window[name]``, characters as they are."""
+        data = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         self.write_bytes(path, f"window.{name} = {data};\n".encode())
 
     def write_bytes(self, path: str, body: bytes) -> None:
