@@ -15,6 +15,7 @@ import pytest
 
 from walkthrough.i18n import load_languages, script_string_keys
 from walkthrough.live import ProbeTargets
+from walkthrough.probe.runner import FAILURE_MESSAGES
 from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.resources import shipped_path
 from walkthrough.site import create_app
@@ -225,11 +226,17 @@ def test_the_probe_scenarios_and_apps_are_in_the_catalogue() -> None:
     assert sorted(words - set(catalogue)) == []
 
 
+def test_why_a_probe_failed_is_in_the_catalogue() -> None:
+    catalogue = load_languages()["zh"].strings
+    assert sorted(set(FAILURE_MESSAGES) - set(catalogue)) == []
+
+
 def test_chinese_search_is_served_from_the_chinese_edition(site) -> None:
     status, page = get(site, "/zh/search?q=" + quote("上下文"))
     assert status == 200
     assert 'href="/zh/tours/contexts/' in page
     status, index = get(site, "/zh/search-index.json")
+    assert "上下文" in index  # written as it is, not as \\u escapes
     entries = json.loads(index)
     assert status == 200 and {entry["tour_id"] for entry in entries} >= {"contexts"}
     assert any("上下文" in entry["title"] for entry in entries)

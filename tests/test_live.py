@@ -23,7 +23,7 @@ import pytest
 
 from walkthrough.live import RETRY_AFTER_SECONDS, ProbeLimiter, ProbeStream
 from walkthrough.probe import specimen
-from walkthrough.probe.runner import RequestProbe
+from walkthrough.probe.runner import STARTUP_FAILED, ProbeFailed, RequestProbe
 from walkthrough.probe.specimen import SCENARIOS
 from walkthrough.site import create_app
 
@@ -245,6 +245,25 @@ def test_a_probe_that_overruns_its_time_ends_in_an_error(gate) -> None:
     }
 
 
+def test_a_probe_that_fails_says_why_in_the_readers_language(gate) -> None:
+    from walkthrough.i18n import load_languages
+    from walkthrough.live import format_message, run_to_document
+
+    chinese = load_languages()["zh"]
+    probe = RequestProbe({}, path="/index", timeout_seconds=0.2)
+    document = run_to_document(probe, chinese)
+    gate.set()
+    assert document["error"]["message"] in {
+        "探针运行超过了 0.2 秒，已停止。",
+        "探针发出的请求失败了：timed out",
+    }
+    failed = ProbeFailed(STARTUP_FAILED, {"error": "no module named {app}"})
+    _, event, data = format_message(failed, 7, chinese).splitlines()[:3]
+    assert event == "event: error"
+    sent = json.loads(data.removeprefix("data: "))
+    assert sent == {"message": "应用启动失败：no module named {app}"}
+
+
 def run_leak_probes(server, worker: int, failures: list[str]) -> None:
     """Run this worker's share of probes: some whole, some hung up early."""
     for number in range(worker, LEAK_PROBES, LEAK_WORKERS):
@@ -276,7 +295,8 @@ def join_new_threads(before: set[threading.Thread]) -> list[str]:
     """Wait, bounded, for threads started since ``before``; name those left.
 
     A thread can be listed while it is still starting, and cannot be joined
-    until it runs: such a thread is looked at again on the next pass.
+    until it runs: such a thread is looked at again on the next pass. Each
+    thread left is named with where it waits, so a failure says why.
     """
     deadline = time.monotonic() + SETTLE_SECONDS
     while (new := set(threading.enumerate()) - before) and time.monotonic() < deadline:
@@ -284,7 +304,18 @@ def join_new_threads(before: set[threading.Thread]) -> list[str]:
             if thread.is_alive():
                 thread.join(max(deadline - time.monotonic(), 0))
         time.sleep(0.001)
-    return sorted(thread.name for thread in set(threading.enumerate()) - before)
+    left = set(threading.enumerate()) - before
+    return sorted(f"{thread.name} {where_waiting(thread)}" for thread in left)
+
+
+def where_waiting(thread: threading.Thread) -> str:
+    """Name the innermost few functions a live thread is in."""
+    frame = sys._current_frames().get(thread.ident or 0)
+    places = []
+    while frame is not None and len(places) < 4:
+        places.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+        frame = frame.f_back
+    return " < ".join(places)
 
 
 def test_probes_leak_no_threads_or_files(live_server) -> None:

@@ -315,11 +315,11 @@ def relay_probe(
     JSON lines leave as each stage fires; the timeline waits for the end,
     so each stage's line can show the facts its exit read too.
     """
-    from walkthrough.probe.runner import ProbeDone
+    from walkthrough.probe.runner import NO_RESULT, ProbeDone, ProbeFailed
     from walkthrough.probe.tracer import StageEvent
 
     stages: list[dict[str, Any]] = []
-    ending = {"error": {"message": "The probe ended without a result."}}
+    ending = {"error": ProbeFailed(NO_RESULT).to_json()}
     for message in messages:
         if isinstance(message, StageEvent):
             stages.append(message.to_json())

@@ -22,6 +22,7 @@ from walkthrough.framework.exceptions import (
 )
 from walkthrough.i18n import ENGLISH, Language
 from walkthrough.probe.runner import (
+    NO_RESULT,
     Probe,
     ProbeDone,
     ProbeFailed,
@@ -241,9 +242,12 @@ class ProbeStream:
     once), and the probe slot must come back in every case.
     """
 
-    def __init__(self, probe: Probe, limiter: ProbeLimiter) -> None:
+    def __init__(
+        self, probe: Probe, limiter: ProbeLimiter, language: Language = ENGLISH
+    ) -> None:
         self.probe = probe
         self.limiter = limiter
+        self.language = language
         self.messages = probe.run()
         self.is_closed = False
 
@@ -256,7 +260,7 @@ class ProbeStream:
         """
         yield ": probe started\n\n"
         for number, message in enumerate(self.messages, start=1):
-            yield format_message(message, number)
+            yield format_message(message, number, self.language)
             if not isinstance(message, StageEvent):
                 return
 
@@ -273,25 +277,32 @@ class ProbeStream:
         self.messages.close()
 
 
-def format_message(message: StageEvent | ProbeDone | ProbeFailed, number: int) -> str:
-    """Turn a probe message into its SSE form: stage, done or error."""
+def format_message(
+    message: StageEvent | ProbeDone | ProbeFailed,
+    number: int,
+    language: Language = ENGLISH,
+) -> str:
+    """Turn a probe message into its SSE form: stage, done or error.
+
+    An error is worded in the reader's ``language``; the rest is data.
+    """
     if isinstance(message, StageEvent):
         return sse_message("stage", message.to_json(), number)
     if isinstance(message, ProbeDone):
         return sse_message("done", message.to_json(), number)
-    return sse_message("error", message.to_json(), number)
+    return sse_message("error", message.to_json(language), number)
 
 
-def run_to_document(probe: Probe) -> dict:
+def run_to_document(probe: Probe, language: Language = ENGLISH) -> dict:
     """Run a probe to the end and return all of it as one JSON document."""
-    stages, ending = [], {"error": {"message": "The probe ended without a result."}}
+    stages, ending = [], {"error": ProbeFailed(NO_RESULT).to_json(language)}
     for message in probe.run():
         if isinstance(message, StageEvent):
             stages.append(message.to_json())
         elif isinstance(message, ProbeDone):
             ending = {"done": message.to_json()}
         else:
-            ending = {"error": message.to_json()}
+            ending = {"error": message.to_json(language)}
     return {"stages": stages, **ending}
 
 

@@ -17,10 +17,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from types import CodeType, FrameType
 from typing import Any
 
+from walkthrough.i18n import ENGLISH, Language
 from walkthrough.probe.targets import OwnFunction, ProbeTarget, walkthrough_target
 from walkthrough.probe.tracer import FrameHook, RawStage, StageEvent, Tracer, Watch
 
@@ -33,6 +34,13 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 SERVE_FOREVER_CODE = socketserver.BaseServer.serve_forever.__code__
 # How often the relay looks for stages: the most a stage waits to be sent.
 POLL_SECONDS = 0.005
+# Why a run failed, in English with ``{name}`` places; ``ProbeFailed`` says
+# why it keeps them apart. NO_RESULT: it ended with neither done nor error.
+TIMED_OUT = "The probe took longer than {seconds} s."
+REQUEST_FAILED = "The probe request failed: {error}"
+STARTUP_FAILED = "The app failed to start: {error}"
+NO_RESULT = "The probe ended without a result."
+FAILURE_MESSAGES = (TIMED_OUT, REQUEST_FAILED, STARTUP_FAILED, NO_RESULT)
 # How much of the response body ``done`` carries, so a page can show it.
 MAX_BODY_PREVIEW_BYTES = 512
 
@@ -58,13 +66,19 @@ class ProbeDone:
 
 @dataclass(frozen=True)
 class ProbeFailed:
-    """Why a probe could not finish: DESIGN.md's ``error`` event."""
+    """Why a probe could not finish: DESIGN.md's ``error`` event.
+
+    ``message`` is an English sentence whose ``{name}`` places ``values``
+    fills only when it is sent, so a page in another language gets the
+    sentence translated first (``locale/zh.toml``) and the values as they are.
+    """
 
     message: str
+    values: Mapping[str, str] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON object the stream and the CLI send."""
-        return asdict(self)
+    def to_json(self, language: Language = ENGLISH) -> dict[str, Any]:
+        """Return the JSON object the stream and the CLI send, in ``language``."""
+        return {"message": language.gettext(self.message, **self.values)}
 
 
 ProbeMessage = StageEvent | ProbeDone | ProbeFailed
@@ -213,9 +227,7 @@ class Probe:
             try:
                 taken = self.messages.take(max(deadline - time.monotonic(), 0))
             except queue.Empty:
-                yield ProbeFailed(
-                    f"The probe took longer than {self.timeout_seconds} s."
-                )
+                yield ProbeFailed(TIMED_OUT, {"seconds": str(self.timeout_seconds)})
                 return
             yield from taken
 
@@ -286,7 +298,7 @@ class RequestProbe(Probe):
         try:
             status, size, response = self.fetch(self.server.server_address[1])
         except (OSError, http.client.HTTPException) as error:
-            self.messages.put(ProbeFailed(f"The probe request failed: {error}"))
+            self.messages.put(ProbeFailed(REQUEST_FAILED, {"error": str(error)}))
             return
         self.server.connection_closed.wait(self.timeout_seconds)
         self.server.loop_resumed.wait(self.timeout_seconds)
@@ -354,7 +366,7 @@ class StartupProbe(Probe):
         try:
             self.target.startup()  # type: ignore[misc]
         except Exception as error:
-            self.messages.put(ProbeFailed(f"The app failed to start: {error}"))
+            self.messages.put(ProbeFailed(STARTUP_FAILED, {"error": str(error)}))
         finally:
             self.has_settled.set()
 
