@@ -158,18 +158,8 @@ class Tracer:
         if phase == "enter":
             state.depth += 1
         t_us = (t_ns - self.started_ns) // 1000
-        return new_stage_event(
-            (
-                watch.step,
-                watch.tour,
-                watch.symbol,
-                phase,
-                t_us,
-                depth,
-                state.name,
-                detail,
-            )
-        )
+        fields = (watch.step, watch.tour, watch.symbol, phase, t_us, depth)
+        return new_stage_event((*fields, state.name, detail))
 
     def events(self, stages: Iterable[RawStage]) -> list[StageEvent]:
         """Make the ``StageEvent`` of each raw stage, in order."""
@@ -205,9 +195,9 @@ class Tracer:
     def trace_function(self, state: ThreadState) -> TraceFunction:
         """Return one thread's ``sys.settrace`` function (3.11, or no tool id free).
 
-        Python calls it at each call of Python code in the thread, and each
-        call first copies the frame's locals into a dict for it: so it hears
-        calls alone, not calls into C as a profile hook would. It answers
+        Python calls it at each call of Python code in the thread, and on
+        3.11 first copies the frame's locals into a dict for it: so it should
+        hear calls alone, not also calls into C as a profile hook would. It answers
         ``None`` for unwatched code, which then runs on unheard; a watched
         frame gets the local function that hears its return, with line
         events off. It is a closure over what it needs, so a call it drops
@@ -384,17 +374,10 @@ class MonitoringHook:
         frame object, once made, costs again when its call ends. The rest
         (a first run, facts, a hook) goes through the tracer's recorders.
         """
-        tracer, thread_state, get_ident = (
-            self.tracer,
-            self.threads.get,
-            threading.get_ident,
-        )
+        tracer, watched_ids = self.tracer, self.tracer.watched_ids
+        thread_state, get_ident = self.threads.get, threading.get_ident
         plain_enters, plain_exits = tracer.plain_enters, tracer.plain_exits
-        watched_ids, on_stage, now = (
-            tracer.watched_ids,
-            tracer.on_stage,
-            time.perf_counter_ns,
-        )
+        on_stage, now = tracer.on_stage, time.perf_counter_ns
 
         def started(code: CodeType, offset: int) -> None:
             """A watched frame starts or resumes; or a traced thread starts one."""
