@@ -7,6 +7,8 @@ import http.client
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -173,6 +175,23 @@ def test_missing_and_stale_are_warnings_unless_strict(
     assert main(["--content", str(content)]) == 0
     assert "warning: step 'changed' is stale" in capsys.readouterr().out
     assert main(["--content", str(content), "--strict-translations"]) == 1
+
+
+def test_the_command_takes_strict_translations_too(tmp_path: Path) -> None:
+    content = fixture_copy(tmp_path)
+    (content / "zh" / "other.md").unlink()
+    demo = content / "zh" / "demo.md"
+    text = demo.read_text().replace("(#nowhere)", "(#kept)")
+    demo.write_text(text[: text.index("## 多出来的")])
+    command = [sys.executable, "-m", "walkthrough", "check", "--content", str(content)]
+    lenient = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    strict = subprocess.run(
+        [*command, "--strict-translations"], capture_output=True, text=True, timeout=60
+    )
+    assert lenient.returncode == 0, lenient.stderr
+    assert "warning: step 'changed' is stale" in lenient.stdout
+    assert strict.returncode == 1, strict.stderr
+    assert "warning: step 'changed' is stale" in strict.stdout
 
 
 def test_the_shipped_content_passes_check() -> None:

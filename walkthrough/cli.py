@@ -215,7 +215,8 @@ def command_check(args: argparse.Namespace) -> int:
     if problem:
         print(f"walkthrough check: {problem}", file=sys.stderr)
         return 1
-    return check_main(["--content", str(folder)])
+    strict = ["--strict-translations"] if args.strict_translations else []
+    return check_main(["--content", str(folder), *strict])
 
 
 def command_export(args: argparse.Namespace) -> int:
@@ -491,6 +492,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="validate the tours in a content dir")
     check.add_argument("--content", help="content directory (default: shipped tours)")
+    check.add_argument(
+        "--strict-translations",
+        action="store_true",
+        help="fail on missing or stale translations too (normally warnings)",
+    )
     check.set_defaults(handler=command_check)
 
     probe = commands.add_parser(
