@@ -9,6 +9,10 @@ from __future__ import annotations
 import socket
 import threading
 
+import pytest
+
+from walkthrough.framework import serving
+from walkthrough.framework.serving import make_server
 from walkthrough.framework.types import StartResponse, WSGIEnvironment
 
 WAIT_SECONDS = 5.0
@@ -75,3 +79,42 @@ def test_a_thread_idle_too_long_leaves_the_pool(live_server) -> None:
         # The server goes on, on a new thread.
         assert get_once(server.port) == 1
         assert app.threads[1] is not thread
+
+
+def test_a_new_threads_connection_is_never_taken_by_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A thread that turns idle just as a new one starts must not take its connection.
+
+    Had it, the new thread would wait on the queue for a connection that is
+    not coming, and get no ``None`` when the server closes either: a thread
+    left behind for ever. Here the new thread is held back from starting
+    until a thread of the pool, just done with its own connection, has looked.
+    """
+    server = make_server("127.0.0.1", 0, ThreadRecorder(), log_requests=False)
+    server.idle_thread_seconds = 0.05
+    held: list[threading.Thread] = []
+    make_thread = threading.Thread
+
+    def held_thread(*args: object, **kwargs: object) -> threading.Thread:
+        thread = make_thread(*args, **kwargs)  # type: ignore[arg-type]
+        thread.start = lambda: None  # type: ignore[method-assign]
+        held.append(thread)
+        return thread
+
+    client = socket.create_connection(server.server_address, timeout=WAIT_SECONDS)
+    try:
+        monkeypatch.setattr(serving.threading, "Thread", held_thread)
+        server._handle_request_noblock()  # accept, verify, process_request
+        monkeypatch.undo()
+        [new_thread] = held
+        # A pool thread done with its connection looks for the next one.
+        assert server.next_connection() is None
+        make_thread.start(new_thread)
+        client.sendall(b"GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        assert client.recv(4096).startswith(b"HTTP/1.1 200 ")
+    finally:
+        client.close()
+        server.server_close()
+    new_thread.join(WAIT_SECONDS)
+    assert not new_thread.is_alive()

@@ -298,25 +298,32 @@ class ThreadedWSGIServer(socketserver.ThreadingMixIn, BaseWSGIServer):
         super().__init__(*args, **kwargs)
 
     def process_request(self, request: socket.socket, client_address: tuple) -> None:
-        """Queue the connection for an idle thread; start one if none is idle.
+        """Queue the connection for an idle thread; if none is idle, start one.
 
-        At most one thread per admitted connection: ``verify_request``
-        bounds how many there are.
+        A new thread is handed its connection, never sent it through the
+        queue: a thread turning idle meanwhile would take it from there, and
+        leave the new one waiting for a connection that is not coming. At
+        most one thread per admitted connection: ``verify_request`` bounds
+        how many there are.
         """
         with self.pool_lock:
             has_idle_thread = self.idle_threads > 0
             if has_idle_thread:
                 self.idle_threads -= 1
-        self.waiting_connections.put((request, client_address))
-        if not has_idle_thread:
+        connection = (request, client_address)
+        if has_idle_thread:
+            self.waiting_connections.put(connection)
+        else:
             thread = threading.Thread(
-                target=self.serve_connections, name="connection", daemon=True
+                target=self.serve_connections,
+                args=(connection,),
+                name="connection",
+                daemon=True,
             )
             thread.start()
 
-    def serve_connections(self) -> None:
+    def serve_connections(self, connection: Connection | None) -> None:
         """Serve one connection after another, as one thread of the pool."""
-        connection = self.waiting_connections.get()
         while connection is not None:
             self.process_request_thread(*connection)
             connection = self.next_connection()
