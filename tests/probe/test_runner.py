@@ -8,6 +8,7 @@ A run that finishes reports what the client received, bounded and safe.
 
 from __future__ import annotations
 
+import queue
 import socket
 import threading
 import time
@@ -24,6 +25,7 @@ from walkthrough.probe.runner import (
     Probe,
     ProbeDone,
     RequestProbe,
+    StageChannel,
     StartupProbe,
 )
 from walkthrough.probe.targets import app_target, flask_target, walkthrough_target
@@ -140,3 +142,27 @@ def test_a_startup_ends_in_serve_forever_when_no_tour_names_it(target_id) -> Non
     serve_forever = "socketserver:BaseServer.serve_forever"
     assert [m.symbol for m in messages[:-1]] == [serve_forever]
     assert probe.server is not None and probe.server.socket.fileno() == -1
+
+
+def test_the_channel_hands_over_stages_nobody_rang_for_in_order() -> None:
+    channel = StageChannel()
+    stages = [("stage", number) for number in range(3)]
+    threading.Timer(0.01, lambda: [channel.put_stage(s) for s in stages]).start()
+    taken: list[object] = []
+    while len(taken) < len(stages):
+        taken += channel.take(timeout=5.0)  # found by looking, not by a bell
+    assert taken == stages
+
+
+def test_the_end_of_a_run_comes_after_the_stages_before_it() -> None:
+    channel = StageChannel()
+    channel.put_stage(("stage", 1))
+    done = ProbeDone(200, 5, 100, 0)
+    channel.put(done)
+    channel.put_stage(("stage", 2))
+    assert channel.take(timeout=5.0) == [("stage", 1), done, ("stage", 2)]
+
+
+def test_a_channel_with_nothing_to_take_says_so_when_its_time_is_up() -> None:
+    with pytest.raises(queue.Empty):
+        StageChannel().take(timeout=0.02)
