@@ -6,9 +6,11 @@ server in a thread, a URL to talk to, and a clean stop, each wait bounded.
 
 from __future__ import annotations
 
+import http.client
 import re
 import socket
 import threading
+import time
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +24,8 @@ from walkthrough.framework.types import WSGIApplication
 from walkthrough.tour.content import Tour, load_tour
 
 SOCKET_TIMEOUT_SECONDS = 5.0
+# How long a test waits for the server to see a changed file.
+CHANGE_WAIT_SECONDS = 10.0
 
 
 @dataclass
@@ -42,6 +46,29 @@ class LiveServer:
         return socket.create_connection(
             (self.host, self.port), timeout=SOCKET_TIMEOUT_SECONDS
         )
+
+    def get_text(self, path: str) -> tuple[int, str]:
+        """GET ``path`` over a real socket; return (status, body text)."""
+        connection = http.client.HTTPConnection(
+            self.host, self.port, timeout=SOCKET_TIMEOUT_SECONDS
+        )
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
+    def get_text_until(self, path: str, text: str) -> str:
+        """GET ``path`` until its body contains ``text``, or a deadline passes.
+
+        For a change the server sees only at its next look (an edited tour).
+        """
+        deadline = time.monotonic() + CHANGE_WAIT_SECONDS
+        page = self.get_text(path)[1]
+        while text not in page and time.monotonic() < deadline:
+            page = self.get_text(path)[1]
+        return page
 
 
 @contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import http.client
 import json
 import re
 import shutil
@@ -25,7 +24,6 @@ from walkthrough.tour.check import check_content, main
 from walkthrough.tour.content import load_tours
 from walkthrough.tour.fingerprint import step_fingerprint
 
-SOCKET_TIMEOUT_SECONDS = 5.0
 FIXTURES = Path(__file__).parent / "tour" / "fixtures"
 HTML_LANG_RE = re.compile(r'<html lang="([^"]+)"')
 SWITCH_RE = re.compile(r'class="language-switch" href="([^"]+)"')
@@ -42,19 +40,6 @@ def site(live_server) -> Iterator:
         yield server
 
 
-def get(server: object, path: str) -> tuple[int, str]:
-    """GET ``path`` over a real socket; return (status, body text)."""
-    connection = http.client.HTTPConnection(
-        server.host, server.port, timeout=SOCKET_TIMEOUT_SECONDS
-    )
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        connection.close()
-
-
 def english_pages() -> list[str]:
     """Every English page a reader can reach: index, tours, steps, the rest."""
     paths = ["/", "/probe", "/glossary", "/search?q=environ"]
@@ -66,8 +51,8 @@ def english_pages() -> list[str]:
 
 def test_every_english_page_has_a_chinese_twin_with_the_same_code(site) -> None:
     for path in english_pages():
-        status, english = get(site, path)
-        twin_status, chinese = get(site, "/zh" + path)
+        status, english = site.get_text(path)
+        twin_status, chinese = site.get_text("/zh" + path)
         assert (status, twin_status) == (200, 200), path
         assert HTML_LANG_RE.search(english).group(1) == "en", path
         assert HTML_LANG_RE.search(chinese).group(1) == "zh-CN", path
@@ -76,29 +61,29 @@ def test_every_english_page_has_a_chinese_twin_with_the_same_code(site) -> None:
 
 def test_the_switch_lands_on_the_same_page_and_back(site) -> None:
     for path in ["/", "/tours/request/run-wsgi", "/glossary", "/search?q=environ"]:
-        _, english = get(site, path)
+        _, english = site.get_text(path)
         assert SWITCH_RE.findall(english) == ["/zh" + path]
-        _, chinese = get(site, "/zh" + path)
+        _, chinese = site.get_text("/zh" + path)
         assert SWITCH_RE.findall(chinese) == [path]
 
 
 def test_a_404_under_zh_is_chinese_and_its_switch_never_leads_to_a_404(site) -> None:
-    status, body = get(site, "/zh/tours/nope/")
+    status, body = site.get_text("/zh/tours/nope/")
     assert status == 404
     assert HTML_LANG_RE.search(body).group(1) == "zh-CN"
     assert "没有名为 'nope' 的导览。" in html.unescape(body)
     assert SWITCH_RE.findall(body) == ["/tours/nope/"]  # a route: its own twin
-    status, body = get(site, "/zh/no/such/page")
+    status, body = site.get_text("/zh/no/such/page")
     assert status == 404
     assert SWITCH_RE.findall(body) == ["/"]  # no route: the other edition's home
-    _, body = get(site, "/no/such/page")
+    _, body = site.get_text("/no/such/page")
     assert SWITCH_RE.findall(body) == ["/zh/"]
 
 
 def test_the_cache_keeps_each_language_apart(site) -> None:
-    _, english = get(site, "/tours/flask/route")
-    _, chinese = get(site, "/zh/tours/flask/route")
-    _, english_again = get(site, "/tours/flask/route")
+    _, english = site.get_text("/tours/flask/route")
+    _, chinese = site.get_text("/zh/tours/flask/route")
+    _, english_again = site.get_text("/tours/flask/route")
     assert english_again == english
     assert "Scaffold.route：一个负责注册的装饰器" in chinese
     assert "一个负责注册的装饰器" not in english
@@ -117,9 +102,9 @@ def test_missing_and_stale_steps_show_english_with_a_notice(
     content = fixture_copy(tmp_path)
     (content / "zh" / "other.md").unlink()  # a malformed file: served as English
     with live_server(create_app(content)) as server:
-        kept = get(server, "/zh/tours/demo/kept")
-        changed = get(server, "/zh/tours/demo/changed")
-        untranslated = get(server, "/zh/tours/demo/untranslated")
+        kept = server.get_text("/zh/tours/demo/kept")
+        changed = server.get_text("/zh/tours/demo/changed")
+        untranslated = server.get_text("/zh/tours/demo/untranslated")
     assert kept[0] == changed[0] == untranslated[0] == 200
     assert "这一步的译文是最新的。" in kept[1]
     assert NOTICE_RE.search(kept[1]) is None
@@ -141,7 +126,7 @@ def test_a_translation_updated_to_the_current_fingerprint_is_served(
     path = content / "zh" / "demo.md"
     path.write_text(path.read_text().replace("00000000", current, 1))
     with live_server(create_app(content)) as server:
-        status, body = get(server, "/zh/tours/demo/changed")
+        status, body = server.get_text("/zh/tours/demo/changed")
     assert status == 200
     assert "这段译文翻译的是旧的英文。" in body
     assert NOTICE_RE.search(body) is None
@@ -224,8 +209,8 @@ def test_placeholders_match_between_english_and_chinese() -> None:
 
 
 def test_scripts_get_their_words_from_the_page(site) -> None:
-    _, chinese = get(site, "/zh/tours/request/run-wsgi")
-    _, english = get(site, "/tours/request/run-wsgi")
+    _, chinese = site.get_text("/zh/tours/request/run-wsgi")
+    _, english = site.get_text("/tours/request/run-wsgi")
     assert ui_strings(chinese)["Copied"] == "已复制"
     assert ui_strings(english) == {}
 
@@ -251,10 +236,10 @@ def test_why_a_probe_failed_is_in_the_catalogue() -> None:
 
 
 def test_chinese_search_is_served_from_the_chinese_edition(site) -> None:
-    status, page = get(site, "/zh/search?q=" + quote("上下文"))
+    status, page = site.get_text("/zh/search?q=" + quote("上下文"))
     assert status == 200
     assert 'href="/zh/tours/contexts/' in page
-    status, index = get(site, "/zh/search-index.json")
+    status, index = site.get_text("/zh/search-index.json")
     assert "上下文" in index  # written as it is, not as \\u escapes
     entries = json.loads(index)
     assert status == 200 and {entry["tour_id"] for entry in entries} >= {"contexts"}
@@ -270,12 +255,12 @@ def test_an_edited_translation_shows_once_the_site_looks_again(
     edition = app.view_functions["zh.index"].__self__.editions["zh"]
     edition.library.recheck_seconds = 3600.0
     with live_server(app) as server:
-        first = get(server, "/zh/tours/demo/kept")[1]
+        first = server.get_text("/zh/tours/demo/kept")[1]
         text = translation.read_text(encoding="utf-8")
         translation.write_text(text.replace("是最新的", "刚刚改过"), encoding="utf-8")
-        within_interval = get(server, "/zh/tours/demo/kept")[1]
+        within_interval = server.get_text("/zh/tours/demo/kept")[1]
         edition.library.recheck_seconds = 0.0
-        edited = get(server, "/zh/tours/demo/kept")[1]
+        edited = server.get_text("/zh/tours/demo/kept")[1]
     assert "这一步的译文是最新的。" in first
     assert within_interval == first
     assert "这一步的译文刚刚改过。" in edited

@@ -13,7 +13,6 @@ import importlib
 import inspect
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType
@@ -27,7 +26,6 @@ from walkthrough.tour.content import load_tours
 from walkthrough.tour.search import MAX_RESULTS
 
 SOCKET_TIMEOUT_SECONDS = 5.0
-WAIT_SECONDS = 10.0
 
 LINE_ANCHOR_RE = re.compile(r'<a id="L-(\d+)" name="L-\d+"></a>')
 TAG_RE = re.compile(r"<[^>]+>")
@@ -256,15 +254,6 @@ def test_error_pages_keep_the_errors_own_headers(site: object) -> None:
     assert response.getheader("Content-Type") == "text/html; charset=utf-8"
 
 
-def get_until(server: object, path: str, text: str) -> str:
-    """GET ``path`` until its page contains ``text``, or the deadline passes."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    page = get(server, path)[2]
-    while text not in page and time.monotonic() < deadline:
-        page = get(server, path)[2]
-    return page
-
-
 def test_a_cached_step_page_shows_an_edit_once_the_site_looks_again(
     live_server, tmp_path: Path
 ) -> None:
@@ -286,7 +275,7 @@ def test_a_cached_step_page_shows_an_edit_once_the_site_looks_again(
         )
         within_interval = get(server, "/tours/live/try")[2]
         library.recheck_seconds = 0.05
-        page = get_until(server, "/tours/live/try", "Edited")
+        page = server.get_text_until("/tours/live/try", "Edited")
     assert "Before" in first
     assert within_interval == first
     assert "Edited" in page

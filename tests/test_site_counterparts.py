@@ -10,14 +10,12 @@ subprocess that cannot import it), the page says how to get it, never a 500.
 from __future__ import annotations
 
 import html
-import http.client
 import importlib.metadata
 import inspect
 import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,9 +29,7 @@ from walkthrough.tour.content import load_tours
 from walkthrough.tour.counterpart import FLASK_EXTRA_HINT
 from walkthrough.tour.source import resolve_object
 
-SOCKET_TIMEOUT_SECONDS = 5.0
 SUBPROCESS_TIMEOUT_SECONDS = 60.0
-WAIT_SECONDS = 10.0
 SERVER_START_SECONDS = 20.0
 TAG_RE = re.compile(r"<[^>]+>")
 PANEL_RE = re.compile(
@@ -91,28 +87,6 @@ symbol = "socketserver:BaseServer.serve_forever"
 
 The export records the Flask twin's startup, which ends in this loop.
 """
-
-
-def get(server: object, path: str) -> tuple[int, str]:
-    """GET ``path`` on the live server; return (status, body text)."""
-    connection = http.client.HTTPConnection(
-        server.host, server.port, timeout=SOCKET_TIMEOUT_SECONDS
-    )
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        connection.close()
-
-
-def get_until(server: object, path: str, text: str) -> str:
-    """GET ``path`` until its page contains ``text``, or the deadline passes."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    page = get(server, path)[1]
-    while text not in page and time.monotonic() < deadline:
-        page = get(server, path)[1]
-    return page
 
 
 def counterpart_steps() -> list[tuple[str, str, str, str]]:
@@ -194,7 +168,7 @@ def test_the_five_tours_name_at_least_forty_counterparts() -> None:
 def test_a_step_shows_both_real_sources_side_by_side(
     site: object, tour_id: str, step_id: str, symbol: str, counterpart: str
 ) -> None:
-    status, page = get(site, f"/tours/{tour_id}/{step_id}")
+    status, page = site.get_text(f"/tours/{tour_id}/{step_id}")
     assert status == 200
     assert f"This step mirrors <code>{html.escape(counterpart)}</code>" in page
     found = panels(page)
@@ -227,32 +201,32 @@ def test_the_flask_tour_explains_most_counterparts() -> None:
 
 
 def test_the_counterpart_links_to_the_flask_tour_step(small_site: object) -> None:
-    status, page = get(small_site, "/tours/ours/wsgi-app")
+    status, page = small_site.get_text("/tours/ours/wsgi-app")
     assert status == 200
     link = re.search(r'<a href="([^"]+)">Read it in “The real Flask” →</a>', page)
     assert link is not None and link.group(1) == "/tours/flask/real-wsgi-app"
-    status, target = get(small_site, link.group(1))
+    status, target = small_site.get_text(link.group(1))
     assert status == 200 and "flask.app:Flask.wsgi_app" in target
 
-    status, embedded = get(small_site, "/embed/tours/ours/wsgi-app")
+    status, embedded = small_site.get_text("/embed/tours/ours/wsgi-app")
     assert status == 200
     assert '<a href="/embed/tours/flask/real-wsgi-app">' in embedded
     assert len(panels(embedded)) == 2
 
 
 def test_the_flask_tour_step_links_back_to_ours(small_site: object) -> None:
-    status, page = get(small_site, "/tours/flask/real-wsgi-app")
+    status, page = small_site.get_text("/tours/flask/real-wsgi-app")
     assert status == 200
     mirrored = page.split('<p class="mirrored-by">', 1)[1].split("</p>", 1)[0]
     assert re.findall(r'<a href="([^"]+)">([^<]+)</a> \(([^)]+)\)', mirrored) == [
         ("/tours/ours/wsgi-app", "The WSGI app", "Ours")
     ]
-    status, ours = get(small_site, "/tours/ours/full-dispatch")
+    status, ours = small_site.get_text("/tours/ours/full-dispatch")
     assert status == 200 and "mirrored-by" not in ours
 
 
 def test_no_link_when_the_flask_tour_has_no_such_step(small_site: object) -> None:
-    status, page = get(small_site, "/tours/ours/full-dispatch")
+    status, page = small_site.get_text("/tours/ours/full-dispatch")
     assert status == 200
     assert len(panels(page)) == 2
     assert "Read it in" not in page and "/tours/flask/" not in page
@@ -360,12 +334,12 @@ def test_a_cached_page_shows_an_edit_of_the_counterpart(
     app = create_app(content)
     app.view_functions["index"].__self__.library.recheck_seconds = 0.05
     with live_server(app) as server:
-        first = get(server, "/tours/ours/wsgi-app")[1]
+        first = server.get_text("/tours/ours/wsgi-app")[1]
         assert "first answer" in first
-        assert get(server, "/tours/ours/wsgi-app")[1] == first
+        assert server.get_text("/tours/ours/wsgi-app")[1] == first
 
         theirs.write_text("def handle():\n    return 'second'\n", encoding="utf-8")
         stamp = theirs.stat()
         os.utime(theirs, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 10**9))
-        second = get_until(server, "/tours/ours/wsgi-app", "second")
+        second = server.get_text_until("/tours/ours/wsgi-app", "second")
     assert "second" in second and "first answer" not in second
