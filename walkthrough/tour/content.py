@@ -371,13 +371,7 @@ def _plain_text(inline: Token) -> str:
 
 def _parse_step(section: _Section, lines: list[str], path: Path) -> Step:
     """Read a section's step block and prose into a `Step`."""
-    if section.block is None:
-        message = f"step {section.title!r} has no ```step block right after its heading"
-        raise ContentError(path, section.heading_line, message)
-    span = _block_span(section.block, lines)
-    table = _parse_toml(lines, span, path, f"step block of {section.title!r}")
-    table.reject_unknown_keys(STEP_KEYS)
-    prose, prose_line = _text_between(lines, section.prose_start, section.prose_end)
+    table, prose, prose_line = _read_step_section(section, lines, path, STEP_KEYS)
     return Step(
         id=table.slug("id"),
         title=section.title,
@@ -391,6 +385,24 @@ def _parse_step(section: _Section, lines: list[str], path: Path) -> Step:
         prose_line=prose_line,
         counterpart=_step_counterpart(table),
     )
+
+
+def _read_step_section(
+    section: _Section, lines: list[str], path: Path, keys: tuple[str, ...]
+) -> tuple[_Table, str, int]:
+    """Read a step section's block (only ``keys`` allowed) and its prose.
+
+    Returns the block's table, the prose and the prose's first line. A tour
+    and its translation share this; each reads the keys it knows.
+    """
+    if section.block is None:
+        message = f"step {section.title!r} has no ```step block right after its heading"
+        raise ContentError(path, section.heading_line, message)
+    span = _block_span(section.block, lines)
+    table = _parse_toml(lines, span, path, f"step block of {section.title!r}")
+    table.reject_unknown_keys(keys)
+    prose, prose_line = _text_between(lines, section.prose_start, section.prose_end)
+    return table, prose, prose_line
 
 
 def _step_symbol(table: _Table) -> str:

@@ -16,13 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from walkthrough.tour.content import (
-    ContentError,
     Step,
     Tour,
-    _block_span,
-    _parse_toml,
+    _read_step_section,
     _Section,
-    _text_between,
     read_content_file,
     split_content,
 )
@@ -97,13 +94,9 @@ def _parse_translated_step(
     section: _Section, lines: list[str], path: Path
 ) -> TranslatedStep:
     """Read a translated step block: only its id, fingerprint and labels."""
-    if section.block is None:
-        message = f"step {section.title!r} has no ```step block right after its heading"
-        raise ContentError(path, section.heading_line, message)
-    span = _block_span(section.block, lines)
-    table = _parse_toml(lines, span, path, f"step block of {section.title!r}")
-    table.reject_unknown_keys(TRANSLATION_STEP_KEYS)
-    prose, prose_line = _text_between(lines, section.prose_start, section.prose_end)
+    table, prose, prose_line = _read_step_section(
+        section, lines, path, TRANSLATION_STEP_KEYS
+    )
     return TranslatedStep(
         id=table.slug("id"),
         title=section.title,
