@@ -209,14 +209,14 @@ class Tracer:
 
         def on_return(frame: FrameType, event: str, arg: object) -> TraceFunction:
             if event == "return" and self.is_active:
-                record_exit(state, frame.f_code, frame, arg)
+                record_exit(state, frame, arg)
             return on_return
 
         def on_call(frame: FrameType, event: str, arg: object) -> TraceFunction | None:
             if not self.is_active:
                 sys.settrace(None)
             elif id(frame.f_code) in watched_ids:
-                record_enter(state, frame.f_code, frame)
+                record_enter(state, frame)
                 frame.f_trace_lines = False
                 return on_return
             elif frame.f_code is THREAD_START_CODE:
@@ -228,8 +228,8 @@ class Tracer:
     def recorders(
         self,
     ) -> tuple[
-        Callable[[ThreadState, CodeType, FrameType], None],
-        Callable[[ThreadState, CodeType, FrameType, object], None],
+        Callable[[ThreadState, FrameType], None],
+        Callable[[ThreadState, FrameType, object], None],
     ]:
         """Return the two functions every hook calls per stage: the hot path.
 
@@ -240,17 +240,15 @@ class Tracer:
         plans, plan_for = self.plans, self.plan_for
         on_stage, now = self.on_stage, time.perf_counter_ns
 
-        def record_enter(state: ThreadState, code: CodeType, frame: FrameType) -> None:
-            watch, reader, _, hook = plans.get(id(code)) or plan_for(frame)
+        def record_enter(state: ThreadState, frame: FrameType) -> None:
+            watch, reader, _, hook = plans.get(id(frame.f_code)) or plan_for(frame)
             facts = NO_FACTS if reader is None else reader(frame, None)
             on_stage((watch, "enter", now(), state, facts))
             if hook is not None:
                 hook(frame)
 
-        def record_exit(
-            state: ThreadState, code: CodeType, frame: FrameType, result: object
-        ) -> None:
-            watch, _, reader, _ = plans.get(id(code)) or plan_for(frame)
+        def record_exit(state: ThreadState, frame: FrameType, result: object) -> None:
+            watch, _, reader, _ = plans.get(id(frame.f_code)) or plan_for(frame)
             facts = NO_FACTS if reader is None else reader(frame, result)
             on_stage((watch, "exit", now(), state, facts))
 
@@ -390,7 +388,7 @@ class MonitoringHook:
             elif code is THREAD_START_CODE and id(code) not in watched_ids:
                 tracer.trace_thread(sys._getframe(1).f_locals["self"])
             else:
-                tracer.record_enter(state, code, sys._getframe(1))
+                tracer.record_enter(state, sys._getframe(1))
 
         def returned(code: CodeType, offset: int, value: object) -> None:
             """A watched frame returns or yields ``value``."""
@@ -399,7 +397,7 @@ class MonitoringHook:
                 return
             watch = plain_exits.get(id(code))
             if watch is None:
-                tracer.record_exit(state, code, sys._getframe(1), value)
+                tracer.record_exit(state, sys._getframe(1), value)
             else:
                 on_stage((watch, "exit", now(), state, NO_FACTS))
 
@@ -410,11 +408,11 @@ class MonitoringHook:
         if id(code) in self.tracer.watched_ids:
             state = self.threads.get(threading.get_ident())
             if state is not None:
-                self.tracer.record_enter(state, code, sys._getframe(1))
+                self.tracer.record_enter(state, sys._getframe(1))
 
     def unwound(self, code: CodeType, offset: int, exception: BaseException) -> None:
         """A frame is left by an exception: the exit, if it was watched."""
         if id(code) in self.tracer.watched_ids:
             state = self.threads.get(threading.get_ident())
             if state is not None:
-                self.tracer.record_exit(state, code, sys._getframe(1), None)
+                self.tracer.record_exit(state, sys._getframe(1), None)
